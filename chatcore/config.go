@@ -1,0 +1,145 @@
+package chatcore
+
+import (
+	"errors"
+	"fmt"
+	"reflect"
+	"strconv"
+	"time"
+
+	"github.com/kelseyhightower/envconfig"
+)
+
+// Config is every setting of the service, read once from the environment.
+// The envconfig tag is the variable's name; the README's configuration table
+// lists the same fields.
+type Config struct {
+	// Listening.
+	Port          string `envconfig:"PORT" desc:"port to listen on (Cloud Run sets it)"`
+	ServerAddress string `envconfig:"SERVER_ADDRESS" desc:"host:port to listen on; overrides PORT"`
+
+	// Redis. REDIS_URL wins over the separate variables when set.
+	RedisURL      string `envconfig:"REDIS_URL" desc:"redis:// or rediss:// URL with password and database"`
+	RedisAddress  string `envconfig:"REDIS_ADDRESS" desc:"host:port of Redis"`
+	RedisUsername string `envconfig:"REDIS_USERNAME" desc:"Redis ACL user name"`
+	RedisPassword string `envconfig:"REDIS_PASSWORD" desc:"Redis AUTH password"`
+	RedisDB       int    `envconfig:"REDIS_DB" default:"0" desc:"Redis database number"`
+	RedisTLS      bool   `envconfig:"REDIS_TLS" default:"false" desc:"connect to Redis over TLS"`
+	RedisCACert   string `envconfig:"REDIS_CA_CERT" desc:"PEM file of the CA that signed the Redis server certificate"`
+	KeyPrefix     string `envconfig:"KEY_PREFIX" default:"chat:" desc:"prefix of every Redis key and pub/sub channel"`
+
+	// Chat behaviour.
+	SessionTTL       time.Duration `envconfig:"SESSION_TTL" default:"24h" desc:"sliding lifetime of an access key"`
+	HistoryLimit     int           `envconfig:"HISTORY_LIMIT" default:"50" desc:"messages sent on channelJoin"`
+	HistoryMaxPage   int           `envconfig:"HISTORY_MAX_PAGE" default:"200" desc:"largest channelHistory page"`
+	RecoveryLimit    int           `envconfig:"RECOVERY_LIMIT" default:"1000" desc:"most messages channelJoin.since recovers"`
+	Retention        int           `envconfig:"MESSAGE_RETENTION" default:"10000" desc:"messages kept per channel"`
+	MaxMessageLength int           `envconfig:"MAX_MESSAGE_LENGTH" default:"4096" desc:"longest message text, in characters"`
+	UsersLimit       int           `envconfig:"USERS_LIMIT" default:"1000" desc:"most users in a users or channelJoin reply"`
+	BcryptCost       int           `envconfig:"BCRYPT_COST" default:"10" desc:"bcrypt cost of password hashes"`
+
+	// Connections.
+	ReadLimit     int           `envconfig:"READ_LIMIT" default:"65536" desc:"largest frame or HTTP body, in bytes"`
+	SendQueue     int           `envconfig:"SEND_QUEUE" default:"256" desc:"frames queued for a client before it is disconnected as too slow"`
+	PingInterval  time.Duration `envconfig:"PING_INTERVAL" default:"25s" desc:"websocket ping period; a client silent for 2.5 periods is dropped"`
+	WriteTimeout  time.Duration `envconfig:"WRITE_TIMEOUT" default:"10s" desc:"deadline of one websocket write"`
+	AllowedOrigin string        `envconfig:"ALLOWED_ORIGINS" desc:"comma-separated origins allowed to open /ws besides the page's own; * for any"`
+
+	// Presence.
+	PresenceRefresh time.Duration `envconfig:"PRESENCE_REFRESH" default:"30s" desc:"how often an instance renews its users' presence"`
+	PresenceTTL     time.Duration `envconfig:"PRESENCE_TTL" default:"90s" desc:"presence of a silent instance expires after this"`
+
+	// Operations.
+	ShutdownTimeout time.Duration `envconfig:"SHUTDOWN_TIMEOUT" default:"8s" desc:"time to drain connections on SIGTERM (Cloud Run allows 10s)"`
+	LogLevel        string        `envconfig:"LOG_LEVEL" default:"info" desc:"debug, info, warn or error"`
+	ClientDir       string        `envconfig:"CLIENT_DIR" desc:"serve the browser client from this folder instead of the embedded copy (live editing)"`
+	KService        string        `envconfig:"K_SERVICE" desc:"set by Cloud Run; switches logs to JSON"`
+}
+
+// LoadConfig reads the configuration from the environment. An invalid value
+// fails with the variable's name.
+func LoadConfig() (Config, error) {
+	var c Config
+	if err := envconfig.Process("", &c); err != nil {
+		return Config{}, fmt.Errorf("config: %w", err)
+	}
+	return c, c.Validate()
+}
+
+// DefaultConfig returns the configuration with every default and no
+// environment: what tests start from.
+func DefaultConfig() Config {
+	var c Config
+	v := reflect.ValueOf(&c).Elem()
+	for i := range v.NumField() {
+		def, ok := v.Type().Field(i).Tag.Lookup("default")
+		if !ok {
+			continue
+		}
+		switch f := v.Field(i); f.Interface().(type) {
+		case string:
+			f.SetString(def)
+		case bool:
+			f.SetBool(def == "true")
+		case int:
+			n, _ := strconv.Atoi(def)
+			f.SetInt(int64(n))
+		case time.Duration:
+			d, _ := time.ParseDuration(def)
+			f.SetInt(int64(d))
+		}
+	}
+	return c
+}
+
+// Validate checks ranges that the types alone do not.
+func (c Config) Validate() error {
+	var errs []error
+	positive := func(name string, v int) {
+		if v <= 0 {
+			errs = append(errs, fmt.Errorf("config: %s must be positive, got %d", name, v))
+		}
+	}
+	positive("HISTORY_LIMIT", c.HistoryLimit)
+	positive("HISTORY_MAX_PAGE", c.HistoryMaxPage)
+	positive("RECOVERY_LIMIT", c.RecoveryLimit)
+	positive("MESSAGE_RETENTION", c.Retention)
+	positive("MAX_MESSAGE_LENGTH", c.MaxMessageLength)
+	positive("USERS_LIMIT", c.UsersLimit)
+	positive("READ_LIMIT", c.ReadLimit)
+	positive("SEND_QUEUE", c.SendQueue)
+	durations := map[string]time.Duration{
+		"SESSION_TTL": c.SessionTTL, "PING_INTERVAL": c.PingInterval, "WRITE_TIMEOUT": c.WriteTimeout,
+		"PRESENCE_REFRESH": c.PresenceRefresh, "PRESENCE_TTL": c.PresenceTTL, "SHUTDOWN_TIMEOUT": c.ShutdownTimeout,
+	}
+	for name, d := range durations {
+		if d <= 0 {
+			errs = append(errs, fmt.Errorf("config: %s must be positive, got %s", name, d))
+		}
+	}
+	if c.PresenceTTL <= c.PresenceRefresh {
+		errs = append(errs, fmt.Errorf("config: PRESENCE_TTL (%s) must be longer than PRESENCE_REFRESH (%s)", c.PresenceTTL, c.PresenceRefresh))
+	}
+	if c.BcryptCost < 4 || c.BcryptCost > 31 {
+		errs = append(errs, fmt.Errorf("config: BCRYPT_COST must be 4 to 31, got %d", c.BcryptCost))
+	}
+	if c.RedisDB < 0 {
+		errs = append(errs, fmt.Errorf("config: REDIS_DB must not be negative, got %d", c.RedisDB))
+	}
+	if _, err := ParseLogLevel(c.LogLevel); err != nil {
+		errs = append(errs, err)
+	}
+	return errors.Join(errs...)
+}
+
+// ListenAddress is where to listen: SERVER_ADDRESS, else PORT on every
+// interface, else fallback.
+func (c Config) ListenAddress(fallback string) string {
+	switch {
+	case c.ServerAddress != "":
+		return c.ServerAddress
+	case c.Port != "":
+		return ":" + c.Port
+	}
+	return fallback
+}

@@ -1,0 +1,333 @@
+package chatcore
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"runtime/debug"
+	"sync"
+	"time"
+
+	"github.com/gorilla/websocket"
+)
+
+// requestTimeout bounds the handling of one request.
+const requestTimeout = 15 * time.Second
+
+// Conn is one websocket connection. Its reader goroutine (the one that
+// called Hub.Serve) reads frames and runs their handlers in order; its
+// writer goroutine is the only one that writes frames to the socket, from a
+// bounded queue that everyone else appends to without waiting.
+type Conn struct {
+	hub *Hub
+	ws  *websocket.Conn
+	id  string
+	log *slog.Logger
+	ctx context.Context
+
+	wake       chan struct{} // a frame was queued, or the connection is closing
+	readerDone chan struct{}
+	writerDone chan struct{}
+	cutOnce    sync.Once
+
+	mu         sync.Mutex
+	queue      []outFrame
+	closing    bool   // no more frames are taken
+	closeCode  int    // close frame the writer sends after the queue, 0 for none
+	closeText  string //
+	user       User
+	signedIn   bool
+	accessKey  string
+	channel    Channel
+	joined     bool
+	joining    bool       // between subscribing and the join reply: live frames wait in pending
+	pending    []outFrame //
+	lastOffset int64      // highest message offset sent on the joined channel
+}
+
+// outFrame is a frame waiting for the writer: a prepared message shared by
+// every receiver of a fan-out, or the bytes of a reply to this connection.
+type outFrame struct {
+	pm        *websocket.PreparedMessage
+	data      []byte
+	offset    int64 // message offset, for frames held during a join
+	droppable bool
+}
+
+func newConn(h *Hub, ws *websocket.Conn, id string, log *slog.Logger) *Conn {
+	return &Conn{
+		hub: h, ws: ws, id: id, log: log,
+		wake:       make(chan struct{}, 1),
+		readerDone: make(chan struct{}),
+		writerDone: make(chan struct{}),
+	}
+}
+
+// ID returns the connection's session UUID (the ready frame's).
+func (c *Conn) ID() string { return c.id }
+
+// Log returns the connection's logger.
+func (c *Conn) Log() *slog.Logger { return c.log }
+
+// User returns the connection's user, if it is signed in.
+func (c *Conn) User() (User, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.user, c.signedIn
+}
+
+// AccessKey returns the access key the connection signed in with.
+func (c *Conn) AccessKey() string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.accessKey
+}
+
+// Joined returns the channel the connection has joined, if any.
+func (c *Conn) Joined() (Channel, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.channel, c.joined
+}
+
+func (c *Conn) serve(ctx context.Context, dispatch func(context.Context, *Conn, []byte)) {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	c.ctx = ctx
+	go c.writeLoop()
+	ready, _ := Frame("ready", map[string]string{"sessionUUID": c.id})
+	c.Reply(ready)
+	c.readLoop(dispatch)
+	close(c.readerDone)
+
+	c.mu.Lock()
+	c.closing = true
+	graceful := c.closeCode != 0
+	c.mu.Unlock()
+	if !graceful {
+		c.cut()
+	}
+	c.signal()
+	<-c.writerDone
+	cleanup, done := context.WithTimeout(context.WithoutCancel(ctx), 3*time.Second)
+	defer done()
+	c.hub.remove(cleanup, c)
+}
+
+func (c *Conn) readLoop(dispatch func(context.Context, *Conn, []byte)) {
+	cfg := c.hub.node.cfg
+	pongWait := cfg.PingInterval * 5 / 2
+	c.ws.SetPongHandler(func(string) error { return c.ws.SetReadDeadline(time.Now().Add(pongWait)) })
+	for {
+		_ = c.ws.SetReadDeadline(time.Now().Add(pongWait))
+		typ, r, err := c.ws.NextReader()
+		if err != nil {
+			c.log.Debug("websocket read ended", "err", err)
+			return
+		}
+		// The limit is checked here rather than with SetReadLimit so that
+		// the client gets the protocol's 413 before the 1009 close.
+		data, err := io.ReadAll(io.LimitReader(r, int64(cfg.ReadLimit)+1))
+		if err != nil {
+			return
+		}
+		if len(data) > cfg.ReadLimit {
+			c.Reply(ErrorFrame(CodeTooLarge, fmt.Sprintf("frame larger than %d bytes", cfg.ReadLimit), ""))
+			c.closeWith(websocket.CloseMessageTooBig, "frame too large")
+			return
+		}
+		if typ != websocket.TextMessage {
+			c.Reply(ErrorFrame(CodeInvalid, "binary frames are not supported: send JSON text frames", ""))
+			continue
+		}
+		c.hub.node.metrics.MessagesIn.Add(1)
+		c.handle(dispatch, data)
+	}
+}
+
+// handle runs one request. The handlers are written not to panic; this
+// recover keeps a bug in one from taking the process down.
+func (c *Conn) handle(dispatch func(context.Context, *Conn, []byte), data []byte) {
+	ctx, cancel := context.WithTimeout(c.ctx, requestTimeout)
+	defer cancel()
+	defer func() {
+		if p := recover(); p != nil {
+			c.log.Error("handler panic", "panic", p, "stack", string(debug.Stack()))
+			c.Reply(ErrorFrame(CodeInternal, "internal error", ""))
+		}
+	}()
+	dispatch(ctx, c, data)
+}
+
+func (c *Conn) writeLoop() {
+	defer close(c.writerDone)
+	cfg := c.hub.node.cfg
+	ping := time.NewTicker(cfg.PingInterval)
+	defer ping.Stop()
+	for {
+		c.mu.Lock()
+		frames, closing, code, text := c.queue, c.closing, c.closeCode, c.closeText
+		c.queue = nil
+		c.mu.Unlock()
+		for _, f := range frames {
+			if err := c.write(f); err != nil {
+				c.log.Debug("websocket write failed", "err", err)
+				c.cut()
+				return
+			}
+		}
+		if closing {
+			if code != 0 {
+				_ = c.ws.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(code, text), deadline(cfg.WriteTimeout))
+				select { // let the client answer the close, briefly
+				case <-c.readerDone:
+				case <-time.After(time.Second):
+				}
+			}
+			c.cut()
+			return
+		}
+		if len(frames) > 0 {
+			continue
+		}
+		select {
+		case <-c.wake:
+		case <-ping.C:
+			if err := c.ws.WriteControl(websocket.PingMessage, nil, deadline(cfg.WriteTimeout)); err != nil {
+				c.cut()
+				return
+			}
+		}
+	}
+}
+
+func (c *Conn) write(f outFrame) error {
+	_ = c.ws.SetWriteDeadline(deadline(c.hub.node.cfg.WriteTimeout))
+	if f.pm != nil {
+		return c.ws.WritePreparedMessage(f.pm)
+	}
+	return c.ws.WriteMessage(websocket.TextMessage, f.data)
+}
+
+func deadline(d time.Duration) time.Time { return time.Now().Add(d) }
+
+func (c *Conn) signal() {
+	select {
+	case c.wake <- struct{}{}:
+	default:
+	}
+}
+
+// cut closes the socket at once.
+func (c *Conn) cut() { c.cutOnce.Do(func() { _ = c.ws.Close() }) }
+
+// closeWith sends what is queued, then a close frame with code, then ends
+// the connection.
+func (c *Conn) closeWith(code int, text string) {
+	c.mu.Lock()
+	if !c.closing {
+		c.closing, c.closeCode, c.closeText = true, code, text
+	}
+	c.mu.Unlock()
+	c.signal()
+}
+
+// dropSlow disconnects a client that cannot keep up: queued frames are
+// dropped and a close frame 1013 is tried briefly. It never waits.
+func (c *Conn) dropSlow() {
+	c.mu.Lock()
+	if c.closing {
+		c.mu.Unlock()
+		return
+	}
+	c.closing, c.queue, c.pending = true, nil, nil
+	c.mu.Unlock()
+	c.hub.node.metrics.SlowDisconnects.Add(1)
+	c.log.Info("disconnecting slow client", "queue", c.hub.node.cfg.SendQueue)
+	go func() {
+		_ = c.ws.WriteControl(websocket.CloseMessage,
+			websocket.FormatCloseMessage(websocket.CloseTryAgainLater, "too slow: reconnect and rejoin with since"), deadline(time.Second))
+		c.cut()
+	}()
+}
+
+// Reply queues a frame for this connection.
+func (c *Conn) Reply(frame []byte) { c.push(outFrame{data: frame}) }
+
+// push queues f; a full queue drops f when it is droppable and the client
+// otherwise. Droppable frames (typing) also give way once the queue is half
+// full.
+func (c *Conn) push(f outFrame) {
+	c.mu.Lock()
+	ok := c.enqueueLocked(f)
+	c.mu.Unlock()
+	c.after(ok)
+}
+
+// enqueueLocked appends f to the queue; false means the client is too slow.
+func (c *Conn) enqueueLocked(f outFrame) bool {
+	if c.closing {
+		return true
+	}
+	limit := c.hub.node.cfg.SendQueue
+	if f.droppable && len(c.queue) >= limit/2 {
+		c.hub.node.metrics.QueueDrops.Add(1)
+		return true
+	}
+	if len(c.queue) >= limit {
+		return false
+	}
+	c.queue = append(c.queue, f)
+	c.hub.node.metrics.MessagesOut.Add(1)
+	return true
+}
+
+func (c *Conn) after(ok bool) {
+	if ok {
+		c.signal()
+	} else {
+		c.dropSlow()
+	}
+}
+
+// pushChannel queues a frame published on channelID, if this connection is
+// joined to it and is not to be skipped. Message frames are sent once each:
+// an offset at or below the last one sent is dropped; during a join they
+// wait until the join reply is queued.
+func (c *Conn) pushChannel(channelID string, h header, prepared func() *websocket.PreparedMessage) {
+	c.mu.Lock()
+	if c.closing || !c.joined || c.channel.ID != channelID || h.skipUser != "" && c.signedIn && c.user.UUID == h.skipUser {
+		c.mu.Unlock()
+		return
+	}
+	f := outFrame{pm: prepared(), offset: h.offset, droppable: h.droppable}
+	ok := true
+	switch {
+	case c.joining:
+		if len(c.pending) >= c.hub.node.cfg.SendQueue {
+			ok = false
+		} else {
+			c.pending = append(c.pending, f)
+		}
+	case h.offset > 0 && h.offset <= c.lastOffset:
+	default:
+		c.lastOffset = max(c.lastOffset, h.offset)
+		ok = c.enqueueLocked(f)
+	}
+	c.mu.Unlock()
+	c.after(ok)
+}
+
+// pushUser queues a frame published for this connection's user, unless the
+// connection is joined to the channel the frame skips.
+func (c *Conn) pushUser(h header, prepared func() *websocket.PreparedMessage) {
+	c.mu.Lock()
+	if h.skipChannel != "" && c.joined && c.channel.ID == h.skipChannel {
+		c.mu.Unlock()
+		return
+	}
+	ok := c.enqueueLocked(outFrame{pm: prepared(), droppable: h.droppable})
+	c.mu.Unlock()
+	c.after(ok)
+}

@@ -1,0 +1,88 @@
+package chatcore
+
+import (
+	"context"
+	"time"
+
+	"github.com/gorilla/websocket"
+)
+
+// onPublish fans a payload the bridge read out to the local connections it
+// is for. It runs on the bridge's goroutine and never blocks on a client.
+func (h *Hub) onPublish(topic string, payload []byte) {
+	hdr, frame, ok := parsePayload(payload)
+	if !ok {
+		h.node.log.Error("bridge: malformed payload", "topic", topic, "bytes", len(payload))
+		return
+	}
+	h.mu.RLock()
+	defer h.mu.RUnlock()
+	target, ok := h.topics[topic]
+	if !ok {
+		return // unsubscribed meanwhile
+	}
+	var pm *websocket.PreparedMessage
+	prepared := func() *websocket.PreparedMessage {
+		if pm == nil {
+			pm, _ = websocket.NewPreparedMessage(websocket.TextMessage, frame) // fails only on bad message types
+		}
+		return pm
+	}
+	switch target.kind {
+	case topicChannel:
+		hc := h.channels[target.id]
+		if hc == nil {
+			return
+		}
+		hc.raise(hdr.offset)
+		for c := range hc.conns {
+			c.pushChannel(target.id, hdr, prepared)
+		}
+	case topicUser:
+		if hu := h.users[target.id]; hu != nil {
+			for c := range hu.conns {
+				c.pushUser(hdr, prepared)
+			}
+		}
+	case topicBroadcast:
+		for _, hu := range h.users {
+			for c := range hu.conns {
+				c.push(outFrame{pm: prepared(), droppable: hdr.droppable})
+			}
+		}
+	}
+}
+
+// onResubscribe runs after the bridge's connection was made again: what was
+// published to a channel during the gap is read from the store and fanned
+// out like a live message; connections drop what they already have by
+// offset.
+func (h *Hub) onResubscribe(topic string) {
+	h.mu.RLock()
+	target, ok := h.topics[topic]
+	var after int64
+	if ok && target.kind == topicChannel {
+		if hc := h.channels[target.id]; hc != nil {
+			after = hc.last.Load()
+		}
+	}
+	h.mu.RUnlock()
+	if !ok || target.kind != topicChannel {
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	msgs, offsets, err := h.node.store.MessagesAfter(ctx, target.id, after, h.node.cfg.RecoveryLimit)
+	if err != nil {
+		h.node.metrics.RedisErrors.Add(1)
+		h.node.log.Warn("bridge: gap fill failed", "channel", target.id, "after", after, "err", err)
+		return
+	}
+	for i, m := range msgs {
+		frame, _ := Frame("channelMessage", m)
+		h.onPublish(topic, header{offset: offsets[i]}.encode(frame))
+	}
+	if len(msgs) > 0 {
+		h.node.log.Info("bridge: filled gap after reconnect", "channel", target.id, "messages", len(msgs))
+	}
+}

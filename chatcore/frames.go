@@ -1,0 +1,105 @@
+package chatcore
+
+import (
+	"bytes"
+	"encoding/json"
+	"strconv"
+)
+
+// Frame returns the protocol envelope {"type": typ, typ: payload}.
+func Frame(typ string, payload any) ([]byte, error) {
+	p, err := json.Marshal(payload)
+	if err != nil {
+		return nil, err
+	}
+	name, _ := json.Marshal(typ)
+	var b bytes.Buffer
+	b.Grow(len(p) + 2*len(name) + 12)
+	b.WriteString(`{"type":`)
+	b.Write(name)
+	b.WriteByte(',')
+	b.Write(name)
+	b.WriteByte(':')
+	b.Write(p)
+	b.WriteByte('}')
+	return b.Bytes(), nil
+}
+
+// sysFrame is the push telling a channel's members that user joined or left
+// (typ "channelJoin" or "channelLeave"). recipientUUID names the channel as
+// the receivers would: empty for general, the user's UUID for a private
+// channel. userUUID and user sit both in the sys payload (as the protocol
+// document writes) and beside it (as the original demo sent them).
+func sysFrame(typ string, user User, recipientUUID string) []byte {
+	type channelRef struct {
+		RecipientUUID string `json:"recipientUUID"`
+	}
+	inner := map[string]any{"type": typ, typ: channelRef{recipientUUID}, "userUUID": user.UUID, "user": user}
+	b, _ := json.Marshal(map[string]any{"type": "sys", "sys": inner, "userUUID": user.UUID, "user": user})
+	return b
+}
+
+// typingFrame is the push telling a channel's other members that user types.
+func typingFrame(user User, recipientUUID string) []byte {
+	b, _ := Frame("typing", map[string]any{"recipientUUID": recipientUUID, "user": user})
+	return b
+}
+
+// header is the line in front of every frame the bridge carries:
+// "offset,skipUser,skipChannel[,d]". offset is set for stored messages;
+// skipUser names a user whose connections must not get the frame;
+// skipChannel names a channel whose joined connections must not get it; d
+// marks a frame that may be dropped under load.
+type header struct {
+	offset      int64
+	skipUser    string
+	skipChannel string
+	droppable   bool
+}
+
+func parsePayload(p []byte) (header, []byte, bool) {
+	line, frame, ok := bytes.Cut(p, []byte{'\n'})
+	if !ok {
+		return header{}, nil, false
+	}
+	parts := bytes.SplitN(line, []byte{','}, 4)
+	var h header
+	if len(parts[0]) > 0 {
+		n, err := strconv.ParseInt(string(parts[0]), 10, 64)
+		if err != nil {
+			return header{}, nil, false
+		}
+		h.offset = n
+	}
+	if len(parts) > 1 {
+		h.skipUser = string(parts[1])
+	}
+	if len(parts) > 2 {
+		h.skipChannel = string(parts[2])
+	}
+	h.droppable = len(parts) > 3 && string(parts[3]) == "d"
+	return h, frame, true
+}
+
+func (h header) encode(frame []byte) []byte {
+	b := make([]byte, 0, len(frame)+len(h.skipUser)+len(h.skipChannel)+24)
+	if h.offset > 0 {
+		b = strconv.AppendInt(b, h.offset, 10)
+	}
+	b = append(b, ',')
+	b = append(b, h.skipUser...)
+	b = append(b, ',')
+	b = append(b, h.skipChannel...)
+	if h.droppable {
+		b = append(b, ",d"...)
+	}
+	b = append(b, '\n')
+	return append(b, frame...)
+}
+
+// ErrorFrame returns the protocol's error frame. request is the type of the
+// request that failed, when known.
+func ErrorFrame(code int, text, request string) []byte {
+	b, _ := Frame("error", map[string]any{"code": code, "error": text, "message": text, "request": request})
+	return b
+}

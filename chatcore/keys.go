@@ -1,0 +1,66 @@
+package chatcore
+
+// Keys builds every Redis key and pub/sub channel name of the service, from
+// one prefix. Keys that a script touches together share a hash tag ({...}),
+// so that each group lives on one Redis Cluster slot: all user records in
+// {users}, all presence in {presence}, each chat channel in {ch:<id>}.
+//
+// The README's "Redis key schema" table documents each key; keep them in step.
+type Keys struct{ prefix string }
+
+// NewKeys returns the key builder for prefix (for example "chat:").
+func NewKeys(prefix string) Keys { return Keys{prefix: prefix} }
+
+// Prefix returns the prefix every key and topic starts with.
+func (k Keys) Prefix() string { return k.prefix }
+
+// UserByName is a HASH from normalised username to user ID.
+func (k Keys) UserByName() string { return k.prefix + "{users}:byname" }
+
+// UserNames is a HASH from user ID to display username.
+func (k Keys) UserNames() string { return k.prefix + "{users}:names" }
+
+// User is a HASH with the fields username, password (bcrypt) and created.
+func (k Keys) User(id string) string { return k.prefix + "{users}:user:" + id }
+
+// Session is a STRING holding the user ID of an access key, named by the
+// SHA-256 of the key, with a sliding TTL.
+func (k Keys) Session(keyHash string) string { return k.prefix + "session:" + keyHash }
+
+func (k Keys) channel(id string) string { return k.prefix + "{ch:" + id + "}" }
+
+// ChannelSeq is a STRING counter: the last offset given in a channel.
+func (k Keys) ChannelSeq(id string) string { return k.channel(id) + ":seq" }
+
+// ChannelLog is a STREAM of a channel's messages, entry ID <offset>-0, field
+// "m" the message JSON, trimmed to the retention bound.
+func (k Keys) ChannelLog(id string) string { return k.channel(id) + ":log" }
+
+// ChannelMembers is a SET of the user IDs that have joined a channel.
+func (k Keys) ChannelMembers(id string) string { return k.channel(id) + ":members" }
+
+// ClientID is a STRING holding the offset of the message a user sent with a
+// clientID, kept 10 minutes so a retry is stored once.
+func (k Keys) ClientID(channelID, userID, clientID string) string {
+	return k.channel(channelID) + ":cid:" + userID + ":" + clientID
+}
+
+// PresenceOnline is a ZSET of online user IDs scored by the time (Unix ms)
+// their presence expires unless an instance renews it.
+func (k Keys) PresenceOnline() string { return k.prefix + "{presence}:online" }
+
+// PresenceUser is a HASH of one user's presence: "u" the user's JSON, and one
+// field "i:<instance>" per server instance with the user signed in, valued
+// with its expiry (Unix ms).
+func (k Keys) PresenceUser(id string) string { return k.prefix + "{presence}:user:" + id }
+
+// ChannelTopic is the pub/sub channel of a chat channel's frames.
+func (k Keys) ChannelTopic(id string) string { return k.channel(id) + ":pub" }
+
+// UserTopic is the pub/sub channel of frames for every connection of a user
+// (notifications).
+func (k Keys) UserTopic(id string) string { return k.prefix + "user:" + id + ":pub" }
+
+// BroadcastTopic is the pub/sub channel of frames for every signed-in
+// connection of every instance (presence).
+func (k Keys) BroadcastTopic() string { return k.prefix + "broadcast" }

@@ -1,0 +1,14 @@
+package chatcore
+
+import "sync/atomic"
+
+// Metrics are the process's counters, safe for concurrent use. Gauges are
+// read from the hub when asked (see Node.Stats).
+type Metrics struct {
+	MessagesIn       atomic.Int64 // frames received from clients
+	MessagesOut      atomic.Int64 // frames queued to clients
+	QueueDrops       atomic.Int64 // frames dropped under load (typing)
+	SlowDisconnects  atomic.Int64 // clients disconnected for not keeping up
+	RedisErrors      atomic.Int64 // failed Redis calls
+	PubSubReconnects atomic.Int64 // times the pub/sub connection was made again
+}

@@ -1,0 +1,81 @@
+package chatcore
+
+import (
+	"crypto/tls"
+	"crypto/x509"
+	"errors"
+	"fmt"
+	"net"
+	"os"
+
+	"github.com/redis/go-redis/v9"
+)
+
+// RedisConfigured reports whether the configuration names a Redis server.
+func (c Config) RedisConfigured() bool { return c.RedisURL != "" || c.RedisAddress != "" }
+
+// RedisOptions turns the configuration into go-redis options: REDIS_URL when
+// set (redis:// or rediss:// for TLS), else REDIS_ADDRESS with the other
+// REDIS_* variables. REDIS_PASSWORD, REDIS_DB and REDIS_TLS also apply on top
+// of a URL that leaves them out.
+func (c Config) RedisOptions() (*redis.Options, error) {
+	var opt *redis.Options
+	switch {
+	case c.RedisURL != "":
+		var err error
+		if opt, err = redis.ParseURL(c.RedisURL); err != nil {
+			return nil, fmt.Errorf("config: REDIS_URL: %w", redactURLError(err))
+		}
+	case c.RedisAddress != "":
+		if _, _, err := net.SplitHostPort(c.RedisAddress); err != nil {
+			return nil, fmt.Errorf("config: REDIS_ADDRESS: %q is not host:port", c.RedisAddress)
+		}
+		opt = &redis.Options{Addr: c.RedisAddress}
+	default:
+		return nil, errors.New("config: neither REDIS_URL nor REDIS_ADDRESS is set")
+	}
+	if opt.Username == "" {
+		opt.Username = c.RedisUsername
+	}
+	if opt.Password == "" {
+		opt.Password = c.RedisPassword
+	}
+	if opt.DB == 0 {
+		opt.DB = c.RedisDB
+	}
+	if c.RedisTLS || c.RedisCACert != "" {
+		if opt.TLSConfig == nil {
+			host, _, _ := net.SplitHostPort(opt.Addr)
+			opt.TLSConfig = &tls.Config{MinVersion: tls.VersionTLS12, ServerName: host}
+		}
+	}
+	if c.RedisCACert != "" {
+		pem, err := os.ReadFile(c.RedisCACert)
+		if err != nil {
+			return nil, fmt.Errorf("config: REDIS_CA_CERT: %w", err)
+		}
+		pool := x509.NewCertPool()
+		if !pool.AppendCertsFromPEM(pem) {
+			return nil, fmt.Errorf("config: REDIS_CA_CERT: %s holds no PEM certificate", c.RedisCACert)
+		}
+		opt.TLSConfig.RootCAs = pool
+	}
+	// A pool large enough for 1000 connections' requests; go-redis's
+	// default is 10 per CPU.
+	opt.PoolSize = max(opt.PoolSize, 50)
+	return opt, nil
+}
+
+// NewRedisClient returns a client for the configured Redis.
+func NewRedisClient(c Config) (*redis.Client, error) {
+	opt, err := c.RedisOptions()
+	if err != nil {
+		return nil, err
+	}
+	return redis.NewClient(opt), nil
+}
+
+// redactURLError keeps a password in REDIS_URL out of error messages.
+func redactURLError(err error) error {
+	return errors.New("cannot parse the URL (expected redis://[user:password@]host:port[/db] or rediss://...)")
+}

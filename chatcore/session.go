@@ -1,0 +1,143 @@
+package chatcore
+
+import (
+	"context"
+
+	"github.com/gorilla/websocket"
+)
+
+// SignIn makes c act as u from now on, with the access key it signed in
+// with. A connection signed in as someone else is signed out first.
+func (c *Conn) SignIn(ctx context.Context, u User, accessKey string) error {
+	c.signOutLocal(ctx)
+	if err := c.hub.attachUser(ctx, c, u); err != nil {
+		return err
+	}
+	c.mu.Lock()
+	c.user, c.signedIn, c.accessKey = u, true, accessKey
+	c.mu.Unlock()
+	return nil
+}
+
+// SignOut leaves c's channel and signs it out. It returns the access key it
+// was signed in with, for the caller to revoke, and false when it was not
+// signed in.
+func (c *Conn) SignOut(ctx context.Context) (User, string, bool) {
+	return c.signOutLocal(ctx)
+}
+
+func (c *Conn) signOutLocal(ctx context.Context) (User, string, bool) {
+	c.leave(ctx)
+	c.mu.Lock()
+	u, key, was := c.user, c.accessKey, c.signedIn
+	c.user, c.accessKey, c.signedIn = User{}, "", false
+	c.mu.Unlock()
+	if was {
+		c.hub.detachUser(ctx, c, u.UUID)
+	}
+	return u, key, was
+}
+
+// Join makes c the member of ch, leaving its previous channel. load reads
+// what the join reply needs, queues the reply with c.Reply and returns the
+// channel's last offset at the time of its read. Live frames of ch that
+// arrive before load returns are held and sent after the reply, each message
+// once: those already in the reply (offset <= last) are dropped.
+func (c *Conn) Join(ctx context.Context, ch Channel, load func(context.Context) (int64, error)) error {
+	u, ok := c.User()
+	if !ok {
+		return ErrNotSignedIn
+	}
+	c.leave(ctx)
+	c.mu.Lock()
+	c.channel, c.joined, c.joining, c.pending, c.lastOffset = ch, true, true, nil, 0
+	c.mu.Unlock()
+	c.hub.joinChannel(c, ch.ID)
+	n := c.hub.node
+	topic := n.keys.ChannelTopic(ch.ID)
+	undo := func() {
+		c.mu.Lock()
+		c.joined, c.joining, c.pending = false, false, nil
+		c.mu.Unlock()
+		c.hub.leaveChannel(c, ch.ID)
+	}
+	// Subscribe first, read after: nothing published in between is missed.
+	if err := n.bridge.Subscribe(ctx, topic); err != nil {
+		undo()
+		return err
+	}
+	last, err := load(ctx)
+	if err != nil {
+		undo()
+		n.bridge.Unsubscribe(topic)
+		return err
+	}
+	c.hub.seen(ch.ID, last)
+	c.mu.Lock()
+	c.joining = false
+	c.lastOffset = last
+	ok = true
+	for _, f := range c.pending {
+		if f.offset > 0 {
+			if f.offset <= c.lastOffset {
+				continue
+			}
+			c.lastOffset = f.offset
+		}
+		if ok = c.enqueueLocked(f); !ok {
+			break
+		}
+	}
+	c.pending = nil
+	c.mu.Unlock()
+	c.after(ok)
+	if err := n.store.publish(ctx, ch.ID, header{skipUser: u.UUID}, sysFrame("channelJoin", u, viewedBy(ch, u))); err != nil {
+		c.log.Warn("publish channelJoin", "channel", ch.ID, "err", err)
+	}
+	return nil
+}
+
+// Leave leaves c's channel, telling its remaining members. It returns the
+// channel left, and false when c had joined none.
+func (c *Conn) Leave(ctx context.Context) (Channel, bool) { return c.leave(ctx) }
+
+func (c *Conn) leave(ctx context.Context) (Channel, bool) {
+	c.mu.Lock()
+	ch, was, u := c.channel, c.joined, c.user
+	c.joined, c.joining, c.pending = false, false, nil
+	c.mu.Unlock()
+	if !was {
+		return Channel{}, false
+	}
+	n := c.hub.node
+	c.hub.leaveChannel(c, ch.ID)
+	n.bridge.Unsubscribe(n.keys.ChannelTopic(ch.ID))
+	if err := n.store.publish(ctx, ch.ID, header{skipUser: u.UUID}, sysFrame("channelLeave", u, viewedBy(ch, u))); err != nil {
+		c.log.Warn("publish channelLeave", "channel", ch.ID, "err", err)
+	}
+	return ch, true
+}
+
+// viewedBy is the recipientUUID with which the other members of ch name it:
+// empty for general, u's own UUID for a private channel.
+func viewedBy(ch Channel, u User) string {
+	if ch.IsPrivate() {
+		return u.UUID
+	}
+	return ""
+}
+
+// Typing tells the other members of ch that u is typing. It is never
+// stored, and dropped first under load.
+func (s *Store) Typing(ctx context.Context, ch Channel, u User) error {
+	return s.publish(ctx, ch.ID, header{skipUser: u.UUID, droppable: true}, typingFrame(u, viewedBy(ch, u)))
+}
+
+// DeliverOwn sends a stored message frame to c as if it were live: used to
+// answer a retried clientID, whose first delivery c may have missed.
+func (c *Conn) DeliverOwn(ch Channel, offset int64, frame []byte) {
+	c.pushChannel(ch.ID, header{offset: offset}, func() *websocket.PreparedMessage {
+		pm, _ := websocket.NewPreparedMessage(websocket.TextMessage, frame)
+		return pm
+	})
+}

@@ -1,0 +1,51 @@
+package chatcore
+
+import (
+	_ "embed"
+
+	"github.com/redis/go-redis/v9"
+)
+
+// Store is the Redis side of the chat: users, access keys, channels,
+// messages and presence. It is safe for concurrent use.
+type Store struct {
+	rdb     redis.UniversalClient
+	keys    Keys
+	cfg     Config
+	scripts scripts
+	names   nameCache
+}
+
+// NewStore returns a store over rdb with cfg's keys and limits.
+func NewStore(rdb redis.UniversalClient, cfg Config) *Store {
+	return &Store{rdb: rdb, keys: NewKeys(cfg.KeyPrefix), cfg: cfg, scripts: loadScripts()}
+}
+
+// Keys returns the store's key builder.
+func (s *Store) Keys() Keys { return s.keys }
+
+var (
+	//go:embed scripts/create_user.lua
+	createUserLua string
+	//go:embed scripts/send.lua
+	sendLua string
+	//go:embed scripts/presence_set.lua
+	presenceSetLua string
+	//go:embed scripts/presence_remove.lua
+	presenceRemoveLua string
+)
+
+// scripts are the Lua scripts of the store. go-redis runs them with EVALSHA
+// and falls back to EVAL when Redis does not have them (after a restart).
+type scripts struct {
+	createUser, send, presenceSet, presenceRemove *redis.Script
+}
+
+func loadScripts() scripts {
+	return scripts{
+		createUser:     redis.NewScript(createUserLua),
+		send:           redis.NewScript(sendLua),
+		presenceSet:    redis.NewScript(presenceSetLua),
+		presenceRemove: redis.NewScript(presenceRemoveLua),
+	}
+}

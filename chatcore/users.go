@@ -1,0 +1,160 @@
+package chatcore
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/redis/go-redis/v9"
+	"golang.org/x/crypto/bcrypt"
+)
+
+// SignUp creates a user. A taken name (in any case) fails with 409.
+func (s *Store) SignUp(ctx context.Context, username, password string) (User, error) {
+	display, key, err := checkCredentials(username, password)
+	if err != nil {
+		return User{}, err
+	}
+	u, created, err := s.createUser(ctx, display, key, password)
+	if err != nil {
+		return User{}, err
+	}
+	if !created {
+		return User{}, ErrUsernameTaken
+	}
+	return u, nil
+}
+
+// SignIn checks a user's password. As in the original demo, an unknown
+// username is created with that password.
+func (s *Store) SignIn(ctx context.Context, username, password string) (User, error) {
+	display, key, err := checkCredentials(username, password)
+	if err != nil {
+		return User{}, err
+	}
+	id, err := s.rdb.HGet(ctx, s.keys.UserByName(), key).Result()
+	if errors.Is(err, redis.Nil) {
+		u, created, err := s.createUser(ctx, display, key, password)
+		if err != nil || created {
+			return u, err
+		}
+		id = u.UUID // someone created it meanwhile: check the password below
+	} else if err != nil {
+		return User{}, fmt.Errorf("sign in: look up name: %w", err)
+	}
+	fields, err := s.rdb.HMGet(ctx, s.keys.User(id), "username", "password").Result()
+	if err != nil {
+		return User{}, fmt.Errorf("sign in: read user %s: %w", id, err)
+	}
+	name, _ := fields[0].(string)
+	hash, _ := fields[1].(string)
+	if hash == "" {
+		return User{}, fmt.Errorf("sign in: user %s has no record", id)
+	}
+	if bcrypt.CompareHashAndPassword([]byte(hash), []byte(password)) != nil {
+		return User{}, ErrBadCredentials
+	}
+	return User{UUID: id, Username: name}, nil
+}
+
+func checkCredentials(username, password string) (display, key string, err error) {
+	display, key, err = CleanUsername(username)
+	if err != nil {
+		return "", "", err
+	}
+	return display, key, CheckPassword(password)
+}
+
+// createUser hashes the password and runs the create script. created is
+// false, and the user is the existing one, when the name was taken.
+func (s *Store) createUser(ctx context.Context, display, key, password string) (u User, created bool, err error) {
+	hash, err := bcrypt.GenerateFromPassword([]byte(password), s.cfg.BcryptCost)
+	if err != nil {
+		return User{}, false, fmt.Errorf("hash password: %w", err)
+	}
+	id := uuid.NewString()
+	res, err := s.scripts.createUser.Run(ctx, s.rdb,
+		[]string{s.keys.UserByName(), s.keys.UserNames(), s.keys.User(id)},
+		key, id, display, hash, time.Now().UTC().Format(time.RFC3339Nano)).Slice()
+	if err != nil {
+		return User{}, false, fmt.Errorf("create user: %w", err)
+	}
+	if len(res) != 2 {
+		return User{}, false, fmt.Errorf("create user: unexpected reply %v", res)
+	}
+	created = res[0] == int64(1)
+	id, _ = res[1].(string)
+	return User{UUID: id, Username: display}, created, nil
+}
+
+// UserByID returns a user with their presence, or ErrNoSuchUser.
+func (s *Store) UserByID(ctx context.Context, id string) (User, error) {
+	if CheckUserID(id) != nil {
+		return User{}, ErrNoSuchUser
+	}
+	pipe := s.rdb.Pipeline()
+	name := pipe.HGet(ctx, s.keys.UserNames(), id)
+	score := pipe.ZScore(ctx, s.keys.PresenceOnline(), id)
+	_, err := pipe.Exec(ctx)
+	if errors.Is(name.Err(), redis.Nil) {
+		return User{}, ErrNoSuchUser
+	}
+	if err != nil && !errors.Is(err, redis.Nil) {
+		return User{}, fmt.Errorf("read user %s: %w", id, err)
+	}
+	return User{UUID: id, Username: name.Val(), OnLine: score.Err() == nil && int64(score.Val()) > nowMillis()}, nil
+}
+
+// Users returns up to limit users, online users first, then by name, and
+// the total number of users.
+func (s *Store) Users(ctx context.Context, limit int) (users []User, total int, err error) {
+	pipe := s.rdb.Pipeline()
+	names := pipe.HGetAll(ctx, s.keys.UserNames())
+	online := s.onlineCmd(ctx, pipe)
+	if _, err := pipe.Exec(ctx); err != nil {
+		return nil, 0, fmt.Errorf("list users: %w", err)
+	}
+	isOnline := make(map[string]bool, len(online.Val()))
+	for _, id := range online.Val() {
+		isOnline[id] = true
+	}
+	users = make([]User, 0, len(names.Val()))
+	for id, name := range names.Val() {
+		users = append(users, User{UUID: id, Username: name, OnLine: isOnline[id]})
+	}
+	sortUsers(users)
+	total = len(users)
+	if len(users) > limit {
+		users = users[:limit]
+	}
+	return users, total, nil
+}
+
+// onlineCmd queues the read of every online user ID on pipe.
+func (s *Store) onlineCmd(ctx context.Context, pipe redis.Pipeliner) *redis.StringSliceCmd {
+	return pipe.ZRangeByScore(ctx, s.keys.PresenceOnline(), &redis.ZRangeBy{
+		Min: fmt.Sprintf("(%d", nowMillis()), Max: "+inf",
+	})
+}
+
+func nowMillis() int64 { return time.Now().UnixMilli() }
+
+// sortUsers orders users online first, then by name.
+func sortUsers(users []User) {
+	slices.SortFunc(users, func(a, b User) int {
+		if a.OnLine != b.OnLine {
+			if a.OnLine {
+				return -1
+			}
+			return 1
+		}
+		if c := strings.Compare(strings.ToLower(a.Username), strings.ToLower(b.Username)); c != 0 {
+			return c
+		}
+		return strings.Compare(a.UUID, b.UUID)
+	})
+}

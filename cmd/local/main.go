@@ -1,0 +1,67 @@
+// Command local is the local emulator: the whole chat in one process on
+// 127.0.0.1:5555, against the Redis named by REDIS_URL or REDIS_ADDRESS, or
+// an embedded Redis-compatible server when none is named.
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/redischat/chat/chatcore"
+	"github.com/redischat/chat/client"
+	"github.com/redischat/chat/internal/app"
+	"github.com/redischat/chat/internal/embedredis"
+)
+
+// defaultAddr is where the emulator listens unless SERVER_ADDRESS or PORT
+// says otherwise.
+const defaultAddr = "127.0.0.1:5555"
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, os.Interrupt)
+	defer stop()
+	if err := run(ctx, os.Stderr); err != nil {
+		fmt.Fprintln(os.Stderr, "chat local:", err)
+		os.Exit(1)
+	}
+}
+
+func run(ctx context.Context, logOut io.Writer) error {
+	cfg, err := chatcore.LoadConfig()
+	if err != nil {
+		return err
+	}
+	log := chatcore.NewLogger(logOut, cfg)
+	if cfg.RedisConfigured() {
+		log.Info("using Redis from the environment", "redis", redisName(cfg))
+	} else {
+		mr, err := embedredis.Start()
+		if err != nil {
+			return fmt.Errorf("start embedded Redis: %w", err)
+		}
+		defer mr.Close()
+		cfg.RedisAddress = mr.Addr()
+		log.Info("no REDIS_URL or REDIS_ADDRESS set: using an embedded Redis-compatible server (data is lost on exit)", "redis", mr.Addr())
+	}
+	a, err := app.Start(ctx, cfg, log, client.FS, cfg.ListenAddress(defaultAddr))
+	if err != nil {
+		return err
+	}
+	log.Info("chat is running: open it in a browser", "url", "http://"+a.Addr()+"/")
+	<-ctx.Done()
+	sctx, cancel := context.WithTimeout(context.Background(), cfg.ShutdownTimeout)
+	defer cancel()
+	return a.Shutdown(sctx)
+}
+
+// redisName names the configured Redis without its password.
+func redisName(cfg chatcore.Config) string {
+	if opt, err := cfg.RedisOptions(); err == nil {
+		return opt.Addr
+	}
+	return "(invalid)"
+}

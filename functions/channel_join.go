@@ -1,0 +1,71 @@
+package functions
+
+import (
+	"context"
+	"encoding/json"
+
+	"github.com/redischat/chat/chatcore"
+)
+
+type channelRef struct {
+	RecipientUUID string `json:"recipientUUID"`
+}
+
+// channelJoin joins the general channel (empty recipientUUID) or the private
+// channel with recipientUUID, leaving the previous one, and answers with the
+// channel's members and history: the latest messages, or with since every
+// message after that offset (recovered) when the server still has them.
+func channelJoin(ctx context.Context, c *Call) error {
+	var p struct {
+		channelRef
+		Since *int64 `json:"since"`
+	}
+	if err := c.Decode(&p); err != nil {
+		return err
+	}
+	if p.Since != nil && *p.Since < 0 {
+		return chatcore.Errorf(chatcore.CodeInvalid, "since must not be negative")
+	}
+	u, err := c.User()
+	if err != nil {
+		return err
+	}
+	store := c.Node.Store()
+	ch, _, err := store.ChannelFor(ctx, u, p.RecipientUUID)
+	if err != nil {
+		return err
+	}
+	return c.Session.Join(ctx, ch, func(ctx context.Context) (int64, error) {
+		members, err := store.AddMember(ctx, ch, u.UUID)
+		if err != nil {
+			return 0, err
+		}
+		h, err := store.JoinHistory(ctx, ch, p.Since)
+		if err != nil {
+			return 0, err
+		}
+		reply := map[string]any{
+			"recipientUUID": p.RecipientUUID,
+			"messages":      nonNil(h.Messages),
+			"users":         nonNilUsers(members),
+		}
+		if p.Since != nil {
+			reply["recovered"] = h.Recovered
+		}
+		return h.Last, c.Reply("channelJoin", reply)
+	})
+}
+
+func nonNil(m []json.RawMessage) []json.RawMessage {
+	if m == nil {
+		return []json.RawMessage{}
+	}
+	return m
+}
+
+func nonNilUsers(u []chatcore.User) []chatcore.User {
+	if u == nil {
+		return []chatcore.User{}
+	}
+	return u
+}

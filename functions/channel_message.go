@@ -1,0 +1,48 @@
+package functions
+
+import (
+	"context"
+
+	"github.com/redischat/chat/chatcore"
+)
+
+// channelMessage stores a message in the general channel or the private
+// channel with recipientUUID and publishes it to every connection joined to
+// it, on every instance. It has no reply of its own on a websocket: the
+// sender's connection gets the message like everyone else. A retried
+// clientID is stored once; the retrying connection gets the stored message
+// again. Over HTTP the answer is the stored message.
+func channelMessage(ctx context.Context, c *Call) error {
+	var p struct {
+		channelRef
+		Message  string `json:"message"`
+		ClientID string `json:"clientID"`
+	}
+	if err := c.Decode(&p); err != nil {
+		return err
+	}
+	u, err := c.User()
+	if err != nil {
+		return err
+	}
+	store := c.Node.Store()
+	ch, recipient, err := store.ChannelFor(ctx, u, p.RecipientUUID)
+	if err != nil {
+		return err
+	}
+	sent, err := store.Send(ctx, u, ch, recipient, p.Message, p.ClientID)
+	if err != nil {
+		return err
+	}
+	frame, err := chatcore.Frame("channelMessage", sent.JSON)
+	if err != nil {
+		return err
+	}
+	switch {
+	case c.Session.Stateless():
+		c.Session.Reply(frame)
+	case sent.Duplicate:
+		c.Session.DeliverOwn(ch, sent.Offset, frame)
+	}
+	return nil
+}

@@ -1,0 +1,52 @@
+package functions
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+
+	"github.com/google/uuid"
+
+	"github.com/redischat/chat/chatcore"
+)
+
+// serveWebsocket upgrades a request to the chat's websocket protocol and
+// serves it until it closes.
+func (s *Server) serveWebsocket(w http.ResponseWriter, r *http.Request) {
+	if !s.node.Hub().Accepting() {
+		http.Error(w, "server is shutting down", http.StatusServiceUnavailable)
+		return
+	}
+	ws, err := s.upgrader.Upgrade(w, r, nil)
+	if err != nil {
+		return // the upgrader has answered with an HTTP error
+	}
+	id := uuid.NewString()
+	log := s.log.With("session", id)
+	// The connection outlives nothing of the request but its values.
+	_ = s.node.Hub().Serve(context.WithoutCancel(r.Context()), ws, id, log, s.dispatch)
+}
+
+// dispatch handles one frame of a connection through the table.
+func (s *Server) dispatch(ctx context.Context, conn *chatcore.Conn, data []byte) {
+	typ, payload, err := envelope(data)
+	if err == nil {
+		err = s.run(ctx, typ, payload, wsSession{conn}, conn.Log())
+	}
+	if err != nil {
+		code, text := errorReply(conn.Log(), typ, err)
+		conn.Reply(chatcore.ErrorFrame(code, text, requestName(typ)))
+	}
+}
+
+// run looks typ up in the table and runs its handler.
+func (s *Server) run(ctx context.Context, typ string, payload []byte, sess Session, log *slog.Logger) error {
+	e, ok := s.table[typ]
+	if !ok {
+		return chatcore.Errorf(chatcore.CodeInvalid, "unknown type %q", requestName(typ))
+	}
+	if _, signedIn := sess.User(); !signedIn && !e.public {
+		return chatcore.ErrNotSignedIn
+	}
+	return e.handle(ctx, &Call{Type: typ, Payload: payload, Session: sess, Node: s.node, Log: log})
+}

@@ -1,0 +1,122 @@
+// Package app wires a chat server process: Redis client, chatcore node,
+// functions server and the http.Server that carries them, with graceful
+// shutdown. cmd/server and cmd/local are thin mains around it; tests start
+// it on port 0.
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"sync"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/redischat/chat/chatcore"
+	"github.com/redischat/chat/functions"
+)
+
+// App is a running server.
+type App struct {
+	Node   *chatcore.Node
+	Redis  *redis.Client
+	cfg    chatcore.Config
+	log    *slog.Logger
+	srv    *http.Server
+	ln     net.Listener
+	served chan error
+	once   sync.Once
+}
+
+// Start connects to the configured Redis, starts the node and serves on
+// addr (port 0 picks a free one). client, when not nil, is served at /;
+// CLIENT_DIR replaces it with a folder on disk.
+func Start(ctx context.Context, cfg chatcore.Config, log *slog.Logger, client fs.FS, addr string) (*App, error) {
+	rdb, err := chatcore.NewRedisClient(cfg)
+	if err != nil {
+		return nil, err
+	}
+	a, err := start(ctx, cfg, log, client, addr, rdb)
+	if err != nil {
+		_ = rdb.Close()
+		return nil, err
+	}
+	return a, nil
+}
+
+func start(ctx context.Context, cfg chatcore.Config, log *slog.Logger, client fs.FS, addr string, rdb *redis.Client) (*App, error) {
+	pingCtx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	if err := rdb.Ping(pingCtx).Err(); err != nil {
+		return nil, fmt.Errorf("cannot reach Redis at %s: %w", rdb.Options().Addr, err)
+	}
+	node, err := chatcore.New(cfg, rdb, log)
+	if err != nil {
+		return nil, err
+	}
+	if err := node.Start(ctx); err != nil {
+		return nil, err
+	}
+	var opts []functions.Option
+	if cfg.ClientDir != "" {
+		if _, err := os.Stat(cfg.ClientDir); err != nil {
+			return nil, fmt.Errorf("config: CLIENT_DIR: %w", err)
+		}
+		client = os.DirFS(cfg.ClientDir)
+	}
+	if client != nil {
+		opts = append(opts, functions.WithClient(client))
+	}
+	fsrv, err := functions.New(node, opts...)
+	if err != nil {
+		return nil, err
+	}
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		_ = node.Shutdown(ctx)
+		return nil, fmt.Errorf("listen on %s: %w", addr, err)
+	}
+	a := &App{
+		Node: node, Redis: rdb, cfg: cfg, log: log, ln: ln, served: make(chan error, 1),
+		srv: &http.Server{
+			Handler:           fsrv,
+			ReadHeaderTimeout: 10 * time.Second,
+			IdleTimeout:       120 * time.Second,
+			ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+		},
+	}
+	go func() { a.served <- a.srv.Serve(ln) }()
+	return a, nil
+}
+
+// Addr returns the address the server listens on.
+func (a *App) Addr() string { return a.ln.Addr().String() }
+
+// URL returns the server's base URL.
+func (a *App) URL() string { return "http://" + a.Addr() }
+
+// Shutdown stops accepting, closes every websocket with 1012 and lets them
+// drain, finishes HTTP requests in flight, stops the node and closes Redis,
+// within ctx.
+func (a *App) Shutdown(ctx context.Context) error {
+	var err error
+	a.once.Do(func() {
+		var wg sync.WaitGroup
+		var httpErr, nodeErr error
+		wg.Add(2)
+		go func() { defer wg.Done(); httpErr = a.srv.Shutdown(ctx) }()
+		go func() { defer wg.Done(); nodeErr = a.Node.Shutdown(ctx) }()
+		wg.Wait()
+		if serveErr := <-a.served; !errors.Is(serveErr, http.ErrServerClosed) {
+			httpErr = errors.Join(httpErr, serveErr)
+		}
+		err = errors.Join(httpErr, nodeErr, a.Redis.Close())
+	})
+	return err
+}
