@@ -43,6 +43,8 @@ type Config struct {
 	SendQueue     int           `envconfig:"SEND_QUEUE" default:"256" desc:"frames queued for a client before it is disconnected as too slow"`
 	PingInterval  time.Duration `envconfig:"PING_INTERVAL" default:"25s" desc:"websocket ping period; a client silent for 2.5 periods is dropped"`
 	WriteTimeout  time.Duration `envconfig:"WRITE_TIMEOUT" default:"10s" desc:"deadline of one websocket write"`
+	RateLimit     float64       `envconfig:"RATE_LIMIT" default:"20" desc:"requests per second one websocket may send, on average; more get 429"`
+	RateBurst     int           `envconfig:"RATE_BURST" default:"40" desc:"requests one websocket may send at once"`
 	AllowedOrigin string        `envconfig:"ALLOWED_ORIGINS" desc:"comma-separated origins allowed to open /ws besides the page's own; * for any"`
 
 	// Presence.
@@ -84,6 +86,9 @@ func DefaultConfig() Config {
 		case int:
 			n, _ := strconv.Atoi(def)
 			f.SetInt(int64(n))
+		case float64:
+			x, _ := strconv.ParseFloat(def, 64)
+			f.SetFloat(x)
 		case time.Duration:
 			d, _ := time.ParseDuration(def)
 			f.SetInt(int64(d))
@@ -108,6 +113,10 @@ func (c Config) Validate() error {
 	positive("USERS_LIMIT", c.UsersLimit)
 	positive("READ_LIMIT", c.ReadLimit)
 	positive("SEND_QUEUE", c.SendQueue)
+	positive("RATE_BURST", c.RateBurst)
+	if c.RateLimit <= 0 {
+		errs = append(errs, fmt.Errorf("config: RATE_LIMIT must be positive, got %g", c.RateLimit))
+	}
 	durations := map[string]time.Duration{
 		"SESSION_TTL": c.SessionTTL, "PING_INTERVAL": c.PingInterval, "WRITE_TIMEOUT": c.WriteTimeout,
 		"PRESENCE_REFRESH": c.PresenceRefresh, "PRESENCE_TTL": c.PresenceTTL, "SHUTDOWN_TIMEOUT": c.ShutdownTimeout,

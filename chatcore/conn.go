@@ -118,6 +118,7 @@ func (c *Conn) serve(ctx context.Context, dispatch func(context.Context, *Conn, 
 func (c *Conn) readLoop(dispatch func(context.Context, *Conn, []byte)) {
 	cfg := c.hub.node.cfg
 	pongWait := cfg.PingInterval * 5 / 2
+	limit := newBucket(cfg.RateLimit, cfg.RateBurst)
 	c.ws.SetPongHandler(func(string) error { return c.ws.SetReadDeadline(time.Now().Add(pongWait)) })
 	for {
 		_ = c.ws.SetReadDeadline(time.Now().Add(pongWait))
@@ -142,6 +143,10 @@ func (c *Conn) readLoop(dispatch func(context.Context, *Conn, []byte)) {
 			continue
 		}
 		c.hub.node.metrics.MessagesIn.Add(1)
+		if !limit.take(time.Now()) {
+			c.Reply(ErrorFrame(CodeRateLimited, "too many requests: slow down", ""))
+			continue
+		}
 		c.handle(dispatch, data)
 	}
 }

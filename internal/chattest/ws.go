@@ -244,15 +244,20 @@ func (c *WS) takeAuth() Auth {
 	c.t.Helper()
 	var a Auth
 	c.Expect("authorized", "sys").Payload(c.t, &a)
-	f := c.Expect("sys")
-	var sys struct {
-		Type string `json:"type"`
+	for { // presence pushes may come in between
+		f := c.Expect("sys")
+		var sys struct {
+			Type string `json:"type"`
+		}
+		f.Payload(c.t, &sys)
+		switch sys.Type {
+		case "signIn":
+			return a
+		case "presence":
+		default:
+			c.t.Fatalf("want sys signIn after authorized, got %s", f.Raw)
+		}
 	}
-	f.Payload(c.t, &sys)
-	if sys.Type != "signIn" {
-		c.t.Fatalf("want sys signIn after authorized, got %s", f.Raw)
-	}
-	return a
 }
 
 func mustJSON(t testing.TB, v any) []byte {
