@@ -19,14 +19,15 @@ type Config struct {
 	ServerAddress string `envconfig:"SERVER_ADDRESS" desc:"host:port to listen on; overrides PORT"`
 
 	// Redis. REDIS_URL wins over the separate variables when set.
-	RedisURL      string `envconfig:"REDIS_URL" desc:"redis:// or rediss:// URL with password and database"`
-	RedisAddress  string `envconfig:"REDIS_ADDRESS" desc:"host:port of Redis"`
-	RedisUsername string `envconfig:"REDIS_USERNAME" desc:"Redis ACL user name"`
-	RedisPassword string `envconfig:"REDIS_PASSWORD" desc:"Redis AUTH password"`
-	RedisDB       int    `envconfig:"REDIS_DB" default:"0" desc:"Redis database number"`
-	RedisTLS      bool   `envconfig:"REDIS_TLS" default:"false" desc:"connect to Redis over TLS"`
-	RedisCACert   string `envconfig:"REDIS_CA_CERT" desc:"PEM file of the CA that signed the Redis server certificate"`
-	KeyPrefix     string `envconfig:"KEY_PREFIX" default:"chat:" desc:"prefix of every Redis key and pub/sub channel"`
+	RedisURL        string `envconfig:"REDIS_URL" desc:"redis:// or rediss:// URL with password and database"`
+	RedisAddress    string `envconfig:"REDIS_ADDRESS" desc:"host:port of Redis"`
+	RedisUsername   string `envconfig:"REDIS_USERNAME" desc:"Redis ACL user name"`
+	RedisPassword   string `envconfig:"REDIS_PASSWORD" desc:"Redis AUTH password"`
+	RedisDB         int    `envconfig:"REDIS_DB" default:"0" desc:"Redis database number"`
+	RedisTLS        bool   `envconfig:"REDIS_TLS" default:"false" desc:"connect to Redis over TLS"`
+	RedisCACert     string `envconfig:"REDIS_CA_CERT" desc:"PEM file of the CA that signed the Redis server certificate"`
+	RedisClientName string `envconfig:"REDIS_CLIENT_NAME" default:"chat" desc:"name the server's Redis connections show in CLIENT LIST"`
+	KeyPrefix       string `envconfig:"KEY_PREFIX" default:"chat:" desc:"prefix of every Redis key and pub/sub channel"`
 
 	// Chat behaviour.
 	SessionTTL       time.Duration `envconfig:"SESSION_TTL" default:"24h" desc:"sliding lifetime of an access key"`
@@ -56,6 +57,8 @@ type Config struct {
 	LogLevel        string        `envconfig:"LOG_LEVEL" default:"info" desc:"debug, info, warn or error"`
 	ClientDir       string        `envconfig:"CLIENT_DIR" desc:"serve the browser client from this folder instead of the embedded copy (live editing)"`
 	KService        string        `envconfig:"K_SERVICE" desc:"set by Cloud Run; switches logs to JSON"`
+	MetricsEnabled  bool          `envconfig:"METRICS_ENABLED" default:"false" desc:"serve Prometheus metrics at GET /metrics"`
+	CloudProject    string        `envconfig:"GOOGLE_CLOUD_PROJECT" desc:"Google Cloud project ID; links HTTP function logs to Cloud Trace"`
 }
 
 // LoadConfig reads the configuration from the environment. An invalid value

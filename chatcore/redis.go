@@ -43,6 +43,9 @@ func (c Config) RedisOptions() (*redis.Options, error) {
 	if opt.DB == 0 {
 		opt.DB = c.RedisDB
 	}
+	if opt.ClientName == "" {
+		opt.ClientName = c.RedisClientName
+	}
 	if c.RedisTLS || c.RedisCACert != "" {
 		if opt.TLSConfig == nil {
 			host, _, _ := net.SplitHostPort(opt.Addr)

@@ -1,6 +1,7 @@
 package functions_test
 
 import (
+	"errors"
 	"testing"
 
 	"github.com/redischat/chat/chatcore"
@@ -110,3 +111,5 @@ func expectPresence(t *testing.T, c *chattest.WS, user string) chatcore.User {
 		}
 	}
 }
+
+func errorsAs(err error, target any) bool { return errors.As(err, target) }

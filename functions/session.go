@@ -60,7 +60,9 @@ func (s *httpSession) Join(ctx context.Context, _ chatcore.Channel, load func(co
 	return err
 }
 
-func (s *httpSession) Leave(context.Context) (chatcore.Channel, bool) { return chatcore.Channel{}, false }
+func (s *httpSession) Leave(context.Context) (chatcore.Channel, bool) {
+	return chatcore.Channel{}, false
+}
 
 func (s *httpSession) Reply(frame []byte) {
 	if s.reply == nil {
