@@ -103,6 +103,7 @@ func TestGracefulShutdownSends1012(t *testing.T) {
 // drops, it reconnects, subscribes again and fetches from the store what
 // was published meanwhile; clients get every message once, in order.
 func TestPubSubReconnectLosesNothing(t *testing.T) {
+	chattest.RequireRealRedis(t, "CLIENT KILL")
 	cfg := chattest.Config(t)
 	cfg.RedisClientName = "listener-" + strings.ReplaceAll(cfg.KeyPrefix, ":", "-")
 	cfg.RateLimit, cfg.RateBurst = 1e6, 1e6

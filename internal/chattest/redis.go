@@ -90,3 +90,13 @@ func deletePrefix(t testing.TB, cfg chatcore.Config) {
 		keys = keys[n:]
 	}
 }
+
+// RequireRealRedis skips a test that needs a feature the embedded server
+// lacks (CLIENT LIST and KILL, say) when CHAT_TEST_REDIS_URL is unset. CI
+// always sets it, so there the test runs.
+func RequireRealRedis(t testing.TB, why string) {
+	t.Helper()
+	if os.Getenv(RedisEnv) == "" {
+		t.Skipf("needs a real Redis (%s): set %s", why, RedisEnv)
+	}
+}
