@@ -162,11 +162,18 @@ func (h *Hub) detachUser(ctx context.Context, c *Conn, userID string) {
 		delete(h.users, userID)
 		delete(h.topics, h.node.keys.UserTopic(userID))
 	}
+	closing := h.closing
 	h.mu.Unlock()
 	if !last {
 		return
 	}
 	h.node.bridge.Unsubscribe(h.node.keys.UserTopic(userID))
+	if closing {
+		// The instance is shutting down (a deploy, a scale-in): its clients
+		// reconnect to another instance within seconds, so the mark is left
+		// to expire rather than flicker every user offline and online.
+		return
+	}
 	if _, err := h.node.store.SetOffline(ctx, h.node.instance, userID); err != nil {
 		// The mark expires by itself within PRESENCE_TTL.
 		h.node.metrics.RedisErrors.Add(1)

@@ -24,7 +24,8 @@ func (c Config) RedisOptions() (*redis.Options, error) {
 	case c.RedisURL != "":
 		var err error
 		if opt, err = redis.ParseURL(c.RedisURL); err != nil {
-			return nil, fmt.Errorf("config: REDIS_URL: %w", redactURLError(err))
+			// err may quote the URL, password included: say what is expected instead.
+			return nil, errors.New("config: REDIS_URL: cannot parse the URL (expected redis://[user:password@]host:port[/db] or rediss://...)")
 		}
 	case c.RedisAddress != "":
 		if _, _, err := net.SplitHostPort(c.RedisAddress); err != nil {
@@ -76,9 +77,4 @@ func NewRedisClient(c Config) (*redis.Client, error) {
 		return nil, err
 	}
 	return redis.NewClient(opt), nil
-}
-
-// redactURLError keeps a password in REDIS_URL out of error messages.
-func redactURLError(err error) error {
-	return errors.New("cannot parse the URL (expected redis://[user:password@]host:port[/db] or rediss://...)")
 }

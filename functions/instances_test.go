@@ -170,3 +170,45 @@ func killPubSub(t *testing.T, admin *redis.Client, name string) {
 		time.Sleep(10 * time.Millisecond) // polling CLIENT LIST: Redis has no event for it
 	}
 }
+
+// TestDeployDoesNotFlickerPresence: when an instance shuts down, its users
+// are not announced offline: they reconnect elsewhere at once.
+func TestDeployDoesNotFlickerPresence(t *testing.T) {
+	cfg := chattest.Config(t)
+	old, next := chattest.Start(t, cfg), chattest.Start(t, cfg)
+	bob := chattest.Dial(t, next.URL())
+	bob.SignUp("bob")
+	join(t, bob, "")
+	alice := chattest.Dial(t, old.URL())
+	auth := alice.SignUp("alice")
+	if !expectPresence(t, bob, auth.UserUUID).OnLine {
+		t.Fatal("alice not online")
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := old.Shutdown(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if code := alice.WaitClosed(); code != websocket.CloseServiceRestart {
+		t.Fatalf("close code %d, want 1012", code)
+	}
+	alice = chattest.Dial(t, next.URL())
+	alice.SignInKey(auth.AccessKey)
+	join(t, alice, "")
+	// Pub/sub keeps order on the instance's one connection: anything
+	// published during the shutdown reaches bob before this message.
+	send(t, alice, "", "back")
+	for {
+		f := bob.Next()
+		if f.Type == "channelMessage" {
+			break
+		}
+		var s sysPush
+		if f.Type == "sys" {
+			f.Payload(t, &s)
+		}
+		if s.Presence != nil && s.Presence.UUID == auth.UserUUID {
+			t.Fatalf("bob saw alice's presence change during a deploy: %s", f.Raw)
+		}
+	}
+}
