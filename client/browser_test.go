@@ -1,0 +1,343 @@
+package client_test
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/chromedp/cdproto/cdp"
+	"github.com/chromedp/cdproto/emulation"
+	"github.com/chromedp/cdproto/input"
+	"github.com/chromedp/cdproto/runtime"
+	"github.com/chromedp/chromedp"
+	"github.com/chromedp/chromedp/kb"
+)
+
+// browserWait bounds every wait for a condition in a page.
+const browserWait = 15 * time.Second
+
+// browserPath returns the Chromium to drive: $CHAT_BROWSER, else
+// /usr/bin/chromium. A missing browser skips the test, or fails it when
+// CHAT_REQUIRE_BROWSER=1.
+func browserPath(t *testing.T) string {
+	t.Helper()
+	p := os.Getenv("CHAT_BROWSER")
+	if p == "" {
+		p = "/usr/bin/chromium"
+	}
+	if _, err := exec.LookPath(p); err != nil {
+		skipOrFail(t, "no browser at %s (set CHAT_BROWSER, or apt-get install chromium): %v", p, err)
+	}
+	return p
+}
+
+// screenshotDir is where the tests save screenshots: $CHAT_SCREENSHOTS, else
+// screenshots/ at the repository root.
+func screenshotDir(t *testing.T) string {
+	t.Helper()
+	dir := os.Getenv("CHAT_SCREENSHOTS")
+	if dir == "" {
+		root, err := repoRoot()
+		if err != nil {
+			t.Fatal(err)
+		}
+		dir = filepath.Join(root, "screenshots")
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatalf("screenshot folder: %v", err)
+	}
+	return dir
+}
+
+// repoRoot finds the folder of go.mod above the test's folder.
+func repoRoot() (string, error) {
+	dir, err := os.Getwd()
+	if err != nil {
+		return "", err
+	}
+	for {
+		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
+			return dir, nil
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			return "", errors.New("no go.mod above the test's folder")
+		}
+		dir = parent
+	}
+}
+
+// page is one tab of its own browser (own process, own empty profile), so
+// that two pages share no storage.
+type page struct {
+	t     *testing.T
+	name  string
+	ctx   context.Context
+	shots string
+
+	mu     sync.Mutex
+	errors []string // uncaught exceptions and console errors
+}
+
+// openPage starts a browser with a window of width x height.
+func openPage(t *testing.T, name string, width, height int) *page {
+	t.Helper()
+	opts := []chromedp.ExecAllocatorOption{
+		chromedp.ExecPath(browserPath(t)),
+		chromedp.Headless,
+		chromedp.NoSandbox,
+		chromedp.DisableGPU,
+		chromedp.NoFirstRun,
+		chromedp.NoDefaultBrowserCheck,
+		chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true),
+		chromedp.Flag("disable-dev-shm-usage", true),
+		// Two browsers run at once: neither may throttle its timers.
+		chromedp.Flag("disable-background-timer-throttling", true),
+		chromedp.Flag("disable-renderer-backgrounding", true),
+		chromedp.Flag("disable-backgrounding-occluded-windows", true),
+		chromedp.UserDataDir(t.TempDir()),
+		chromedp.WindowSize(width, height),
+	}
+	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
+	ctx, cancel := chromedp.NewContext(actx, chromedp.WithErrorf(t.Logf))
+	t.Cleanup(func() {
+		cancel()
+		cancelAlloc()
+	})
+	p := &page{t: t, name: name, ctx: ctx, shots: screenshotDir(t)}
+	// The first run starts the browser and binds it to ctx: no timeout here.
+	if err := chromedp.Do(ctx); err != nil {
+		t.Fatalf("%s: start browser: %v", name, err)
+	}
+	if err := chromedp.Listen(ctx, p.watch); err != nil {
+		t.Fatalf("%s: listen: %v", name, err)
+	}
+	t.Cleanup(func() {
+		p.mu.Lock()
+		defer p.mu.Unlock()
+		for _, e := range p.errors {
+			t.Errorf("%s: page error: %s", name, e)
+		}
+	})
+	return p
+}
+
+// watch records the page's uncaught exceptions and console errors.
+func (p *page) watch(ev any) {
+	var msg string
+	switch ev := ev.(type) {
+	case *runtime.EventExceptionThrown:
+		d := ev.ExceptionDetails
+		msg = d.Text
+		if d.Exception != nil && d.Exception.Description != "" {
+			msg += " " + d.Exception.Description
+		}
+		msg += fmt.Sprintf(" at %s:%d", d.URL, d.LineNumber+1)
+	case *runtime.EventConsoleAPICalled:
+		if ev.Type != runtime.ConsoleAPICalledTypeError && ev.Type != runtime.ConsoleAPICalledTypeAssert {
+			return
+		}
+		var parts []string
+		for _, a := range ev.Args {
+			parts = append(parts, string(a.Value)+a.Description)
+		}
+		msg = "console." + string(ev.Type) + ": " + strings.Join(parts, " ")
+	default:
+		return
+	}
+	p.mu.Lock()
+	p.errors = append(p.errors, msg)
+	p.mu.Unlock()
+}
+
+// do runs actions, failing the test on an error.
+func (p *page) do(what string, actions ...chromedp.Action[chromedp.Void]) {
+	p.t.Helper()
+	ctx, cancel := context.WithTimeout(p.ctx, browserWait)
+	defer cancel()
+	if err := chromedp.Do(ctx, actions...); err != nil {
+		p.fail("%s: %v", what, err)
+	}
+}
+
+// eval evaluates a JavaScript expression and decodes its value into T.
+func eval[T any](p *page, expr string) T {
+	p.t.Helper()
+	ctx, cancel := context.WithTimeout(p.ctx, browserWait)
+	defer cancel()
+	v, err := chromedp.Run(ctx, chromedp.Evaluate[T](expr))
+	if err != nil {
+		p.fail("evaluate %s: %v", expr, err)
+	}
+	return v
+}
+
+// waitFor waits until a JavaScript expression is truthy: the page's state,
+// not a guess of how long it takes.
+func (p *page) waitFor(what, expr string) {
+	p.t.Helper()
+	ctx, cancel := context.WithTimeout(p.ctx, browserWait+time.Second)
+	defer cancel()
+	_, err := chromedp.Run(ctx, chromedp.Poll[chromedp.Void](expr,
+		chromedp.WithPollingInterval(25*time.Millisecond), chromedp.WithPollingTimeout(browserWait)))
+	if err != nil {
+		p.fail("waiting for %s: %v", what, err)
+	}
+}
+
+// fail saves a screenshot and what the page shows, then fails the test.
+func (p *page) fail(format string, args ...any) {
+	p.t.Helper()
+	ctx, cancel := context.WithTimeout(p.ctx, 5*time.Second)
+	defer cancel()
+	if png, err := chromedp.Run(ctx, chromedp.CaptureScreenshot()); err == nil {
+		_ = os.WriteFile(filepath.Join(p.shots, "FAILED-"+p.name+".png"), png, 0o644)
+	}
+	text, _ := chromedp.Run(ctx, chromedp.Evaluate[string](`document.body.innerText`))
+	p.t.Fatalf("%s: "+format+"\npage text:\n%s", append(append([]any{p.name}, args...), text)...)
+}
+
+// screenshot saves the viewport as <name>.png.
+func (p *page) screenshot(name string) {
+	p.t.Helper()
+	ctx, cancel := context.WithTimeout(p.ctx, browserWait)
+	defer cancel()
+	png, err := chromedp.Run(ctx, chromedp.CaptureScreenshot())
+	if err != nil {
+		p.fail("screenshot %s: %v", name, err)
+	}
+	path := filepath.Join(p.shots, name+".png")
+	if err := os.WriteFile(path, png, 0o644); err != nil {
+		p.t.Fatalf("save screenshot: %v", err)
+	}
+	p.t.Logf("screenshot %s", path)
+}
+
+// emulateDark makes prefers-color-scheme match dark (or no override).
+func (p *page) emulateDark(dark bool) {
+	p.t.Helper()
+	params := emulation.SetEmulatedMediaParams{}
+	if dark {
+		params.Features = []*emulation.MediaFeature{{Name: "prefers-color-scheme", Value: "dark"}}
+	}
+	ctx, cancel := context.WithTimeout(p.ctx, browserWait)
+	defer cancel()
+	if _, err := chromedp.Call(ctx, emulation.SetEmulatedMedia, params); err != nil {
+		p.fail("emulate dark mode: %v", err)
+	}
+}
+
+// clearInput empties an input or textarea, as a user selecting its text and
+// deleting it would.
+func clearInput(id string) chromedp.Action[chromedp.Void] {
+	return chromedp.Evaluate[chromedp.Void](`(e => { e.value = ''; e.dispatchEvent(new Event('input', {bubbles: true})); })(document.getElementById(` + js(id) + `))`)
+}
+
+// js quotes a Go string as a JavaScript string literal.
+func js(s string) string {
+	b, _ := json.Marshal(s)
+	return string(b)
+}
+
+// authenticate fills the form and presses one of its buttons (#sign-in or
+// #sign-up).
+func (p *page) authenticate(button, username, password string) {
+	p.t.Helper()
+	p.do("fill the sign-in form",
+		chromedp.WaitVisible(chromedp.ID("auth-form")),
+		clearInput("username"),
+		chromedp.SendKeys(chromedp.ID("username"), username),
+		clearInput("password"),
+		chromedp.SendKeys(chromedp.ID("password"), password),
+		chromedp.Click(chromedp.ID(button)),
+	)
+}
+
+// signUp creates an account from the form and waits for the chat.
+func (p *page) signUp(username, password string) {
+	p.t.Helper()
+	p.authenticate("sign-up", username, password)
+	p.waitFor("the chat after signing up", `!document.getElementById('chat-screen').hidden && document.getElementById('me-name').textContent === `+js(username))
+	p.waitFor("General to load", `document.getElementById('messages-empty').textContent !== 'Loading messages…' || !!document.querySelector('#message-list li')`)
+}
+
+// authError waits for the form's error to contain want.
+func (p *page) authError(want string) {
+	p.t.Helper()
+	p.waitFor("the form error "+want, `document.getElementById('auth-error').textContent.includes(`+js(want)+`) && !document.getElementById('sign-in').disabled`)
+}
+
+// send types text in the composer (lines joined with Shift+Enter) and
+// presses Enter.
+func (p *page) send(text string) {
+	p.t.Helper()
+	actions := []chromedp.Action[chromedp.Void]{chromedp.Focus(chromedp.ID("message-input"))}
+	for i, line := range strings.Split(text, "\n") {
+		if i > 0 {
+			actions = append(actions, chromedp.KeyEvent(kb.Enter, chromedp.KeyModifiers(chromedp.ModifierShift)))
+		}
+		if line != "" {
+			actions = append(actions, chromedp.SendKeys(chromedp.ID("message-input"), line))
+		}
+	}
+	actions = append(actions, pressEnter)
+	p.do("send "+text, actions...)
+	p.waitFor("the composer to clear", `document.getElementById('message-input').value === ''`)
+}
+
+// pressEnter presses Enter as a keyboard does: a keydown whose default the
+// page may prevent, then a keyup. (KeyEvent sends the character as a separate
+// event, which a page cannot cancel from its keydown handler.)
+var pressEnter = chromedp.Func(func(ctx context.Context, t *chromedp.Target) error {
+	for _, typ := range []input.DispatchKeyEventType{input.DispatchKeyEventTypeRawKeyDown, input.DispatchKeyEventTypeKeyUp} {
+		_, err := cdp.Call(ctx, t, input.DispatchKeyEvent, input.DispatchKeyEventParams{
+			Type: typ, Key: "Enter", Code: "Enter", WindowsVirtualKeyCode: 13, NativeVirtualKeyCode: 13,
+		})
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+})
+
+// messagesJS is an expression for the list items showing text.
+func messagesJS(text string) string {
+	return `[...document.querySelectorAll('#message-list li.msg')].filter(li => li.querySelector('.text')?.textContent === ` + js(text) + `)`
+}
+
+// waitMessage waits until text shows exactly once, stored (not pending).
+func (p *page) waitMessage(text string) {
+	p.t.Helper()
+	p.waitFor("the message "+text+" (once, stored)",
+		`(l => l.length === 1 && !l[0].classList.contains('pending') && !!l[0].dataset.offset)(`+messagesJS(text)+`)`)
+}
+
+// channelJS is an expression for the channel list button of a name.
+func channelJS(name string) string {
+	return `[...document.querySelectorAll('#channel-list button[data-channel]')].find(b => b.dataset.name === ` + js(name) + `)`
+}
+
+// openChannel clicks a channel and waits for it to load.
+func (p *page) openChannel(name string) {
+	p.t.Helper()
+	p.do("open "+name, chromedp.Click(chromedp.CSS(`#channel-list button[data-name=`+js(name)+`]`)))
+	p.waitOpen(name)
+}
+
+// waitOpen waits until the channel named name is open and loaded.
+func (p *page) waitOpen(name string) {
+	p.t.Helper()
+	p.waitFor(name+" to open", `document.getElementById('channel-title').textContent === `+js(name)+
+		` && document.getElementById('messages-empty').textContent !== 'Loading messages…'`+
+		` && `+channelJS(name)+`?.getAttribute('aria-current') === 'page'`)
+}

@@ -1,0 +1,43 @@
+// @ts-check
+// Entry point: builds the socket, the views and the app, and wires them.
+
+import { ChatApp } from './app.js';
+import { socketURL } from './protocol.js';
+import { ReconnectingSocket } from './socket.js';
+import { AuthView } from './views/auth.js';
+import { ChatView } from './views/chat.js';
+
+/** @type {ChatApp} */
+let app;
+
+const socket = new ReconnectingSocket({
+  url: socketURL(location),
+  onOpen: () => app.onOpen(),
+  onMessage: (data) => app.onMessage(data),
+  onDown: (info) => app.onDown(info),
+});
+
+const auth = new AuthView({
+  onSubmit: (action, username, password) => app.submitAuth(action, username, password),
+});
+
+const chat = new ChatView({
+  onOpen: (key) => app.open(key),
+  onSend: (text) => app.sendMessage(text),
+  onTyping: () => app.typing(),
+  onLoadOlder: () => app.loadOlder(),
+  onRetry: (id) => app.retry(id),
+  onDiscard: (id) => app.discard(id),
+  onSignOut: () => app.signOut(),
+  onRetryConnection: () => app.retryConnection(),
+});
+
+app = new ChatApp(socket, { auth, chat });
+app.start();
+socket.start();
+
+// Back from a network change or a sleeping tab: do not wait for the backoff.
+window.addEventListener('online', () => socket.retryNow());
+document.addEventListener('visibilitychange', () => {
+  if (document.visibilityState === 'visible') socket.retryNow();
+});

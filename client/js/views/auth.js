@@ -1,0 +1,93 @@
+// @ts-check
+// The sign-in form: one form, two actions (sign in, create account), errors
+// next to the fields.
+
+import { byId, setText, show } from './dom.js';
+
+/** @typedef {'signIn' | 'signUp'} AuthAction */
+
+export class AuthView {
+  /**
+   * @param {{onSubmit: (action: AuthAction, username: string, password: string) => void}} handlers
+   */
+  constructor(handlers) {
+    this.screen = byId('auth-screen');
+    this.form = byId('auth-form', HTMLFormElement);
+    this.username = byId('username', HTMLInputElement);
+    this.password = byId('password', HTMLInputElement);
+    this.error = byId('auth-error');
+    this.status = byId('auth-status');
+    this.buttons = [byId('sign-in', HTMLButtonElement), byId('sign-up', HTMLButtonElement)];
+    this.busy = false;
+    this.form.addEventListener('submit', (ev) => {
+      ev.preventDefault();
+      if (this.busy) return;
+      const submitter = /** @type {SubmitEvent} */ (ev).submitter;
+      /** @type {AuthAction} */
+      const action = submitter instanceof HTMLButtonElement && submitter.value === 'signUp' ? 'signUp' : 'signIn';
+      const name = this.username.value.trim();
+      if (!name) return this.showError('Enter a username.', this.username);
+      if (!this.password.value) return this.showError('Enter a password.', this.password);
+      this.showError('');
+      handlers.onSubmit(action, name, this.password.value);
+    });
+    for (const input of [this.username, this.password]) {
+      input.addEventListener('input', () => input.removeAttribute('aria-invalid'));
+    }
+  }
+
+  /**
+   * open shows the form, with a message above the fields when given.
+   * @param {string} [message]
+   */
+  open(message = '') {
+    show(this.screen, true);
+    this.setBusy(false);
+    this.showError(message);
+    this.password.value = '';
+    (this.username.value ? this.password : this.username).focus();
+  }
+
+  close() {
+    show(this.screen, false);
+    this.setBusy(false);
+  }
+
+  /**
+   * setBusy disables the buttons while a request is out.
+   * @param {boolean} busy
+   * @param {string} [status]
+   */
+  setBusy(busy, status = '') {
+    this.busy = busy;
+    for (const b of this.buttons) b.disabled = busy;
+    this.form.setAttribute('aria-busy', String(busy));
+    setText(this.status, status);
+  }
+
+  /**
+   * showError shows an error (or clears it with ''), marking a field.
+   * @param {string} text
+   * @param {HTMLInputElement} [field]
+   */
+  showError(text, field) {
+    setText(this.error, text);
+    for (const f of [this.username, this.password]) {
+      if (f === field) f.setAttribute('aria-invalid', 'true');
+      else f.removeAttribute('aria-invalid');
+    }
+    field?.focus();
+  }
+
+  /**
+   * fail shows a server error for the field it concerns.
+   * @param {number} code
+   * @param {string} text
+   */
+  fail(code, text) {
+    this.setBusy(false);
+    const field = code === 401 ? this.password : code === 409 || /username/i.test(text) ? this.username : code === 400 && /password/i.test(text) ? this.password : undefined;
+    this.showError(text, field);
+    field?.select();
+  }
+}
