@@ -144,7 +144,7 @@ func (c *Conn) readLoop(dispatch func(context.Context, *Conn, []byte)) {
 		}
 		c.hub.node.metrics.MessagesIn.Add(1)
 		if !limit.take(time.Now()) {
-			c.Reply(ErrorFrame(CodeRateLimited, "too many requests: slow down", ""))
+			c.Reply(ErrorFrameFor(CodeRateLimited, "too many requests: slow down", data))
 			continue
 		}
 		c.handle(dispatch, data)

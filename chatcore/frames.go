@@ -100,6 +100,41 @@ func (h header) encode(frame []byte) []byte {
 // ErrorFrame returns the protocol's error frame. request is the type of the
 // request that failed, when known.
 func ErrorFrame(code int, text, request string) []byte {
-	b, _ := Frame("error", map[string]any{"code": code, "error": text, "message": text, "request": request})
+	return errorFrame(code, text, request, "")
+}
+
+// ErrorFrameFor returns the error frame answering the request frame req:
+// it names the request's type and, when the request carried one, its
+// clientID, so that a client can tell which of its messages failed.
+func ErrorFrameFor(code int, text string, req []byte) []byte {
+	var env map[string]json.RawMessage
+	_ = json.Unmarshal(req, &env) // a malformed request names nothing
+	var typ string
+	_ = json.Unmarshal(env["type"], &typ)
+	var p struct {
+		ClientID string `json:"clientID"`
+	}
+	_ = json.Unmarshal(env[typ], &p)
+	return errorFrame(code, text, cut(typ, 64), cut(p.ClientID, MaxClientIDLength))
+}
+
+func errorFrame(code int, text, request, clientID string) []byte {
+	e := struct {
+		Code     int    `json:"code"`
+		Error    string `json:"error"`
+		Message  string `json:"message"`
+		Request  string `json:"request"`
+		ClientID string `json:"clientID,omitempty"`
+	}{code, text, text, request, clientID}
+	b, _ := Frame("error", e)
 	return b
+}
+
+// cut shortens s to at most n bytes, so that a hostile client cannot make
+// the server echo a long string.
+func cut(s string, n int) string {
+	if len(s) > n {
+		return s[:n]
+	}
+	return s
 }

@@ -72,6 +72,16 @@ func TestBadInputGetsAnErrorAndTheConnectionGoesOn(t *testing.T) {
 		c.SendRaw([]byte(tc.frame))
 		c.ExpectError(tc.code, "sys")
 	}
+	// A failed message names its clientID, so the client knows which one failed.
+	c.Send("channelMessage", map[string]any{"recipientUUID": "", "message": "far too long for the limit", "clientID": "m-1"})
+	var e struct {
+		Code     int
+		ClientID string `json:"clientID"`
+	}
+	c.Expect("error", "sys").Payload(t, &e)
+	if e.Code != 400 || e.ClientID != "m-1" {
+		t.Fatalf("error = %+v, want 400 with clientID m-1", e)
+	}
 	// Binary frames are refused the same way.
 	if err := c.Conn.WriteMessage(websocket.BinaryMessage, []byte(`{"type":"users"}`)); err != nil {
 		t.Fatal(err)
@@ -124,8 +134,16 @@ func TestRateLimitGets429AndTheConnectionGoesOn(t *testing.T) {
 		c.Send("users", nil)
 		c.ExpectError(401)
 	}
-	c.Send("users", nil)
-	c.ExpectError(429)
+	c.Send("channelMessage", map[string]any{"recipientUUID": "", "message": "hi", "clientID": "m-9"})
+	var e struct {
+		Code     int
+		Request  string
+		ClientID string `json:"clientID"`
+	}
+	c.Expect("error").Payload(t, &e)
+	if e.Code != 429 || e.Request != "channelMessage" || e.ClientID != "m-9" {
+		t.Fatalf("error = %+v, want 429 naming the request and its clientID", e)
+	}
 }
 
 func TestInternalErrorIsGeneric(t *testing.T) {

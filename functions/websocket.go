@@ -35,7 +35,7 @@ func (s *Server) dispatch(ctx context.Context, conn *chatcore.Conn, data []byte)
 	}
 	if err != nil {
 		code, text := errorReply(conn.Log(), typ, err)
-		conn.Reply(chatcore.ErrorFrame(code, text, requestName(typ)))
+		conn.Reply(chatcore.ErrorFrameFor(code, text, data))
 	}
 }
 
