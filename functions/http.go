@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"strconv"
 	"strings"
 
 	"github.com/redischat/chat/chatcore"
@@ -19,7 +20,7 @@ import (
 // as "X-Chat-Access-Key: <key>".
 func (s *Server) httpFunction(e entry) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		log := s.log.With("function", e.name)
+		log := s.log.With(append([]any{"function", e.name}, traceAttrs(r, s.node.Config().CloudProject)...)...)
 		if r.Method != http.MethodPost {
 			w.Header().Set("Allow", http.MethodPost)
 			writeFrame(w, http.StatusMethodNotAllowed, chatcore.ErrorFrame(http.StatusMethodNotAllowed, "use POST", e.name))
@@ -56,9 +57,11 @@ func (s *Server) httpFunction(e entry) http.HandlerFunc {
 		}
 		if err != nil {
 			code, text := errorReply(log, e.name, err)
+			log.Debug("function call", "status", code)
 			writeFrame(w, code, chatcore.ErrorFrame(code, text, e.name))
 			return
 		}
+		log.Debug("function call", "status", http.StatusOK)
 		writeFrame(w, http.StatusOK, sess.reply)
 	}
 }
@@ -84,3 +87,49 @@ func writeFrame(w http.ResponseWriter, status int, frame []byte) {
 	_, _ = w.Write([]byte("\n"))
 }
 
+// traceAttrs are the log attributes that link a request's log lines to its
+// trace in Cloud Logging: "logging.googleapis.com/trace" as
+// projects/PROJECT/traces/TRACE_ID, with the span and the sampling flag, read
+// from X-Cloud-Trace-Context ("TRACE_ID/SPAN_ID;o=1", what Cloud Run's front
+// end sends) or else from a W3C traceparent. Without a project
+// (GOOGLE_CLOUD_PROJECT) or a well-formed trace ID there are none.
+func traceAttrs(r *http.Request, project string) []any {
+	if project == "" {
+		return nil
+	}
+	var traceID, spanID string
+	var sampled bool
+	if h := r.Header.Get("X-Cloud-Trace-Context"); h != "" {
+		id, rest, _ := strings.Cut(h, "/")
+		span, opts, _ := strings.Cut(rest, ";")
+		traceID, sampled = id, opts == "o=1"
+		if n, err := strconv.ParseUint(span, 10, 64); err == nil && n != 0 {
+			spanID = fmt.Sprintf("%016x", n) // Cloud Logging wants the span in hex
+		}
+	} else if p := strings.Split(r.Header.Get("traceparent"), "-"); len(p) == 4 && p[0] == "00" {
+		traceID, spanID = p[1], p[2]
+		flags, err := strconv.ParseUint(p[3], 16, 8)
+		sampled = err == nil && flags&1 == 1
+	}
+	if !isHex(traceID, 32) {
+		return nil
+	}
+	attrs := []any{"logging.googleapis.com/trace", "projects/" + project + "/traces/" + strings.ToLower(traceID)}
+	if isHex(spanID, 16) {
+		attrs = append(attrs, "logging.googleapis.com/spanId", strings.ToLower(spanID))
+	}
+	return append(attrs, "logging.googleapis.com/trace_sampled", sampled)
+}
+
+// isHex reports whether s is n hexadecimal digits.
+func isHex(s string, n int) bool {
+	if len(s) != n {
+		return false
+	}
+	for _, c := range s {
+		if !strings.ContainsRune("0123456789abcdefABCDEF", c) {
+			return false
+		}
+	}
+	return true
+}

@@ -13,9 +13,10 @@ import (
 )
 
 // Server serves the chat over HTTP: the websocket endpoint /ws, the HTTP
-// functions at POST /<type>, GET /health, and the browser client at / when
-// one is given. It is an http.Handler to mount on the binary's own
-// http.Server, which owns graceful shutdown.
+// functions at POST /<type>, GET /health, GET /metrics when METRICS_ENABLED
+// is true, and the browser client at / when one is given. It is an
+// http.Handler to mount on the binary's own http.Server, which owns graceful
+// shutdown.
 type Server struct {
 	node     *chatcore.Node
 	log      *slog.Logger
@@ -59,6 +60,9 @@ func New(node *chatcore.Node, opts ...Option) (*Server, error) {
 	}
 	for name, fn := range s.funcs {
 		s.mux.HandleFunc("/"+name, fn)
+	}
+	if node.Config().MetricsEnabled {
+		s.mux.HandleFunc("/metrics", s.serveMetrics)
 	}
 	for _, o := range opts {
 		o(s)
