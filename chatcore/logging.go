@@ -1,6 +1,7 @@
 package chatcore
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"log/slog"
@@ -44,4 +45,15 @@ func NewLogger(w io.Writer, cfg Config) *slog.Logger {
 			return a
 		},
 	}))
+}
+
+// RedisLogger routes go-redis's own log lines (dial failures, pool
+// warnings) to log at warning level, so that on Cloud Run they are JSON with
+// a severity like every other line. go-redis takes one process-wide logger:
+// install it with redis.SetLogger once, from main.
+type RedisLogger struct{ Log *slog.Logger }
+
+// Printf implements go-redis's logging interface.
+func (l RedisLogger) Printf(ctx context.Context, format string, v ...any) {
+	l.Log.WarnContext(ctx, "redis: "+strings.TrimSpace(fmt.Sprintf(format, v...)))
 }

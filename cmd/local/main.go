@@ -11,6 +11,8 @@ import (
 	"os/signal"
 	"syscall"
 
+	"github.com/redis/go-redis/v9"
+
 	"github.com/redischat/chat/chatcore"
 	"github.com/redischat/chat/client"
 	"github.com/redischat/chat/internal/app"
@@ -36,6 +38,7 @@ func run(ctx context.Context, logOut io.Writer) error {
 		return err
 	}
 	log := chatcore.NewLogger(logOut, cfg)
+	redis.SetLogger(chatcore.RedisLogger{Log: log})
 	if cfg.RedisConfigured() {
 		log.Info("using Redis from the environment", "redis", redisName(cfg))
 	} else {

@@ -11,6 +11,8 @@ import (
 	"os/signal"
 	"syscall"
 
+	"github.com/redis/go-redis/v9"
+
 	"github.com/redischat/chat/chatcore"
 	"github.com/redischat/chat/client"
 	"github.com/redischat/chat/internal/app"
@@ -31,6 +33,7 @@ func run(ctx context.Context, logOut io.Writer) error {
 		return err
 	}
 	log := chatcore.NewLogger(logOut, cfg)
+	redis.SetLogger(chatcore.RedisLogger{Log: log})
 	if !cfg.RedisConfigured() {
 		return fmt.Errorf("config: set REDIS_URL or REDIS_ADDRESS")
 	}
