@@ -9,6 +9,15 @@ import (
 // SignIn makes c act as u from now on, with the access key it signed in
 // with. A connection signed in as someone else is signed out first.
 func (c *Conn) SignIn(ctx context.Context, u User, accessKey string) error {
+	c.mu.Lock()
+	same := c.signedIn && c.user.UUID == u.UUID
+	if same { // signing in again as oneself: no presence change
+		c.accessKey = accessKey
+	}
+	c.mu.Unlock()
+	if same {
+		return nil
+	}
 	c.signOutLocal(ctx)
 	if err := c.hub.attachUser(ctx, c, u); err != nil {
 		return err

@@ -117,3 +117,31 @@ func TestPresenceFollowsConnections(t *testing.T) {
 		}
 	}
 }
+
+// TestSigningInAgainAsOneselfChangesNoPresence: a client that sends signIn
+// twice (the original client may) does not flicker offline and online.
+func TestSigningInAgainAsOneselfChangesNoPresence(t *testing.T) {
+	a := chattest.Start(t, chattest.Config(t))
+	bob := chattest.Dial(t, a.URL())
+	bob.SignUp("bob")
+	join(t, bob, "")
+	alice := chattest.Dial(t, a.URL())
+	auth := alice.SignUp("alice")
+	expectPresence(t, bob, auth.UserUUID)
+	alice.SignInKey(auth.AccessKey)
+	join(t, alice, "")
+	send(t, alice, "", "still me")
+	for { // pushes reach bob in publish order: the message comes after any presence change
+		f := bob.Next()
+		if f.Type == "channelMessage" {
+			return
+		}
+		var s sysPush
+		if f.Type == "sys" {
+			f.Payload(t, &s)
+		}
+		if s.Presence != nil && s.Presence.UUID == auth.UserUUID {
+			t.Fatalf("presence changed on a second sign-in: %s", f.Raw)
+		}
+	}
+}
