@@ -72,10 +72,18 @@ func (h *Hub) onResubscribe(topic string) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	msgs, offsets, err := h.node.store.MessagesAfter(ctx, target.id, after, h.node.cfg.RecoveryLimit)
+	msgs, offsets, last, err := h.node.store.MessagesAfter(ctx, target.id, after, h.node.cfg.RecoveryLimit)
 	if err != nil {
 		h.node.metrics.RedisErrors.Add(1)
 		h.node.log.Warn("bridge: gap fill failed", "channel", target.id, "after", after, "err", err)
+		return
+	}
+	if last < after {
+		// Offsets went back: Redis lost the channel. Connections would drop
+		// the new messages as already seen, so they are asked to reconnect
+		// and rejoin, which gives them the store's state as it is now.
+		h.node.log.Warn("bridge: channel offsets went back (Redis lost data): reconnecting its clients", "channel", target.id, "had", after, "now", last)
+		h.closeChannel(target.id, websocket.CloseServiceRestart, "chat data was reset: reconnect")
 		return
 	}
 	for i, m := range msgs {
@@ -84,5 +92,16 @@ func (h *Hub) onResubscribe(topic string) {
 	}
 	if len(msgs) > 0 {
 		h.node.log.Info("bridge: filled gap after reconnect", "channel", target.id, "messages", len(msgs))
+	}
+}
+
+// closeChannel closes every local connection joined to channelID.
+func (h *Hub) closeChannel(channelID string, code int, text string) {
+	h.mu.RLock()
+	defer h.mu.RUnlock()
+	if hc := h.channels[channelID]; hc != nil {
+		for c := range hc.conns {
+			c.closeWith(code, text)
+		}
 	}
 }

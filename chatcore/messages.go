@@ -134,17 +134,22 @@ func (s *Store) Page(ctx context.Context, ch Channel, before int64, limit int) (
 }
 
 // MessagesAfter returns up to limit messages with an offset above after,
-// oldest first: how the bridge fills a gap after a pub/sub reconnect.
-func (s *Store) MessagesAfter(ctx context.Context, channelID string, after int64, limit int) ([]json.RawMessage, []int64, error) {
-	entries, err := s.rdb.XRangeN(ctx, s.keys.ChannelLog(channelID), streamID(after+1), "+", int64(limit)).Result()
-	if err != nil {
-		return nil, nil, fmt.Errorf("read %s after %d: %w", channelID, after, err)
+// oldest first, their offsets, and the channel's last offset: how the bridge
+// fills a gap after a pub/sub reconnect. A last offset below after means the
+// store lost the channel (a Redis without persistence restarted).
+func (s *Store) MessagesAfter(ctx context.Context, channelID string, after int64, limit int) (msgs []json.RawMessage, offsets []int64, last int64, err error) {
+	pipe := s.rdb.TxPipeline()
+	seq := pipe.Get(ctx, s.keys.ChannelSeq(channelID))
+	entries := pipe.XRangeN(ctx, s.keys.ChannelLog(channelID), streamID(after+1), "+", int64(limit))
+	if _, err := pipe.Exec(ctx); err != nil && !errors.Is(err, redis.Nil) {
+		return nil, nil, 0, fmt.Errorf("read %s after %d: %w", channelID, after, err)
 	}
-	offsets := make([]int64, len(entries))
-	for i, e := range entries {
+	last, _ = strconv.ParseInt(seq.Val(), 10, 64)
+	offsets = make([]int64, len(entries.Val()))
+	for i, e := range entries.Val() {
 		offsets[i] = entryOffset(e)
 	}
-	return entryJSON(entries, false), offsets, nil
+	return entryJSON(entries.Val(), false), offsets, last, nil
 }
 
 func streamID(offset int64) string { return strconv.FormatInt(offset, 10) + "-0" }

@@ -10,6 +10,7 @@ import (
 	"github.com/gorilla/websocket"
 	"github.com/redis/go-redis/v9"
 
+	"github.com/redischat/chat/chatcore"
 	"github.com/redischat/chat/internal/chattest"
 )
 
@@ -210,5 +211,39 @@ func TestDeployDoesNotFlickerPresence(t *testing.T) {
 		if s.Presence != nil && s.Presence.UUID == auth.UserUUID {
 			t.Fatalf("bob saw alice's presence change during a deploy: %s", f.Raw)
 		}
+	}
+}
+
+// TestChannelResetMakesClientsRejoin: when Redis comes back without a
+// channel's data (no persistence), offsets start again at 1; connections
+// that had seen higher ones are asked to reconnect, and rejoining shows the
+// channel as it now is.
+func TestChannelResetMakesClientsRejoin(t *testing.T) {
+	chattest.RequireRealRedis(t, "CLIENT KILL")
+	cfg := chattest.Config(t)
+	cfg.RedisClientName = "reset-" + strings.ReplaceAll(cfg.KeyPrefix, ":", "-")
+	a := chattest.Start(t, cfg)
+	bob := chattest.Dial(t, a.URL())
+	auth := bob.SignUp("bob")
+	join(t, bob, "")
+	for i := 1; i <= 3; i++ {
+		send(t, bob, "", fmt.Sprintf("before %d", i))
+	}
+	admin := chattest.Client(t, cfg)
+	keys := chatcore.NewKeys(cfg.KeyPrefix)
+	if err := admin.Del(context.Background(), keys.ChannelSeq(chatcore.GeneralID), keys.ChannelLog(chatcore.GeneralID)).Err(); err != nil {
+		t.Fatal(err)
+	}
+	killPubSub(t, admin, cfg.RedisClientName)
+	if code := bob.WaitClosed(); code != websocket.CloseServiceRestart {
+		t.Fatalf("close code %d, want 1012", code)
+	}
+	bob = chattest.Dial(t, a.URL())
+	bob.SignInKey(auth.AccessKey)
+	if r := join(t, bob, "", 3); r.Recovered == nil || *r.Recovered || len(r.Messages) != 0 {
+		t.Fatalf("rejoin since 3 = %v recovered %v, want an empty channel, not recovered", texts(r.Messages), r.Recovered)
+	}
+	if m := send(t, bob, "", "after"); m.Offset != 1 {
+		t.Fatalf("offset %d, want 1", m.Offset)
 	}
 }
