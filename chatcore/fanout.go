@@ -83,7 +83,7 @@ func (h *Hub) onResubscribe(topic string) {
 		// the new messages as already seen, so they are asked to reconnect
 		// and rejoin, which gives them the store's state as it is now.
 		h.node.log.Warn("bridge: channel offsets went back (Redis lost data): reconnecting its clients", "channel", target.id, "had", after, "now", last)
-		h.closeChannel(target.id, websocket.CloseServiceRestart, "chat data was reset: reconnect")
+		h.resetChannel(target.id, last)
 		return
 	}
 	for i, m := range msgs {
@@ -95,13 +95,15 @@ func (h *Hub) onResubscribe(topic string) {
 	}
 }
 
-// closeChannel closes every local connection joined to channelID.
-func (h *Hub) closeChannel(channelID string, code int, text string) {
+// resetChannel takes the channel's offsets back to last and closes every
+// local connection joined to it with 1012, so that its clients rejoin.
+func (h *Hub) resetChannel(channelID string, last int64) {
 	h.mu.RLock()
 	defer h.mu.RUnlock()
 	if hc := h.channels[channelID]; hc != nil {
+		hc.last.Store(last)
 		for c := range hc.conns {
-			c.closeWith(code, text)
+			c.closeWith(websocket.CloseServiceRestart, "chat data was reset: reconnect")
 		}
 	}
 }
