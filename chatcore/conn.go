@@ -194,17 +194,32 @@ func (c *Conn) writeLoop() {
 			return
 		}
 		if len(frames) > 0 {
+			select { // a client kept busy still gets its pings
+			case <-ping.C:
+				if !c.ping() {
+					return
+				}
+			default:
+			}
 			continue
 		}
 		select {
 		case <-c.wake:
 		case <-ping.C:
-			if err := c.ws.WriteControl(websocket.PingMessage, nil, deadline(cfg.WriteTimeout)); err != nil {
-				c.cut()
+			if !c.ping() {
 				return
 			}
 		}
 	}
+}
+
+// ping sends a ping; on failure it cuts the connection and returns false.
+func (c *Conn) ping() bool {
+	if err := c.ws.WriteControl(websocket.PingMessage, nil, deadline(c.hub.node.cfg.WriteTimeout)); err != nil {
+		c.cut()
+		return false
+	}
+	return true
 }
 
 func (c *Conn) write(f outFrame) error {

@@ -34,7 +34,9 @@ func (h *Hub) onPublish(topic string, payload []byte) {
 		if hc == nil {
 			return
 		}
-		hc.raise(hdr.offset)
+		if hdr.offset > 0 {
+			hc.raise(hdr.offset)
+		}
 		for c := range hc.conns {
 			c.pushChannel(target.id, hdr, prepared)
 		}
@@ -61,14 +63,15 @@ func (h *Hub) onResubscribe(topic string) {
 	h.mu.RLock()
 	target, ok := h.topics[topic]
 	var after int64
+	synced := false
 	if ok && target.kind == topicChannel {
 		if hc := h.channels[target.id]; hc != nil {
-			after = hc.last.Load()
+			after, synced = hc.last.Load(), hc.synced.Load()
 		}
 	}
 	h.mu.RUnlock()
-	if !ok || target.kind != topicChannel {
-		return
+	if !synced {
+		return // not a channel, or one whose joins read its history after this
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()

@@ -35,6 +35,9 @@ type Hub struct {
 type hubChannel struct {
 	conns map[*Conn]struct{}
 	last  atomic.Int64 // highest offset seen on this channel: where a gap fill starts
+	// synced is set once last is known: a join has read the channel, or a
+	// message came. Until then a gap fill would start from nothing.
+	synced atomic.Bool
 }
 
 type hubUser struct {
@@ -219,6 +222,7 @@ func (h *Hub) seen(channelID string, offset int64) {
 }
 
 func (hc *hubChannel) raise(offset int64) {
+	hc.synced.Store(true)
 	for {
 		cur := hc.last.Load()
 		if offset <= cur || hc.last.CompareAndSwap(cur, offset) {
@@ -227,15 +231,22 @@ func (hc *hubChannel) raise(offset int64) {
 	}
 }
 
-// localUsers returns the users signed in on this instance.
-func (h *Hub) localUsers() []User {
+// refreshPresence renews this instance's presence marks of its users with
+// every presence lock held, so that no user's last connection can leave (and
+// their mark be removed) between the list being read and the marks being
+// renewed: that would bring them back online.
+func (h *Hub) refreshPresence(ctx context.Context) error {
+	for i := range h.presenceLocks {
+		h.presenceLocks[i].Lock()
+		defer h.presenceLocks[i].Unlock()
+	}
 	h.mu.RLock()
-	defer h.mu.RUnlock()
 	users := make([]User, 0, len(h.users))
 	for _, hu := range h.users {
 		users = append(users, hu.user)
 	}
-	return users
+	h.mu.RUnlock()
+	return h.node.store.RefreshOnline(ctx, h.node.instance, users)
 }
 
 // accessKeys returns the access keys in use by signed-in connections.

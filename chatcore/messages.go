@@ -69,6 +69,15 @@ func (s *Store) Send(ctx context.Context, sender User, ch Channel, recipient *Us
 	}
 	off, _ := res[1].(int64)
 	js, _ := res[2].(string)
+	if js == "" {
+		// A retry of a message trimmed from the channel since: all that is
+		// left of it is its offset.
+		b, _ := json.Marshal(struct {
+			Offset   int64  `json:"Offset"`
+			ClientID string `json:"ClientID"`
+		}{off, clientID})
+		js = string(b)
+	}
 	return Sent{Offset: off, JSON: json.RawMessage(js), Duplicate: res[0] != int64(1)}, nil
 }
 

@@ -109,8 +109,8 @@ func (n *Node) presenceLoop(ctx context.Context) {
 			return
 		case <-t.C:
 		}
-		rctx, cancel := context.WithTimeout(ctx, n.cfg.PresenceRefresh)
-		if err := n.store.RefreshOnline(rctx, n.instance, n.hub.localUsers()); err != nil {
+		rctx, cancel := context.WithTimeout(ctx, min(n.cfg.PresenceRefresh, 5*time.Second))
+		if err := n.hub.refreshPresence(rctx); err != nil {
 			n.redisError("presence refresh", err)
 		}
 		if err := n.store.TouchAccessKeys(rctx, n.hub.accessKeys()); err != nil {

@@ -1,10 +1,6 @@
 package chatcore
 
-import (
-	"context"
-
-	"github.com/gorilla/websocket"
-)
+import "context"
 
 // SignIn makes c act as u from now on, with the access key it signed in
 // with. A connection signed in as someone else is signed out first.
@@ -140,13 +136,4 @@ func viewedBy(ch Channel, u User) string {
 // stored, and dropped first under load.
 func (s *Store) Typing(ctx context.Context, ch Channel, u User) error {
 	return s.publish(ctx, ch.ID, header{skipUser: u.UUID, droppable: true}, typingFrame(u, viewedBy(ch, u)))
-}
-
-// DeliverOwn sends a stored message frame to c as if it were live: used to
-// answer a retried clientID, whose first delivery c may have missed.
-func (c *Conn) DeliverOwn(ch Channel, offset int64, frame []byte) {
-	c.pushChannel(ch.ID, header{offset: offset}, func() *websocket.PreparedMessage {
-		pm, _ := websocket.NewPreparedMessage(websocket.TextMessage, frame)
-		return pm
-	})
 }

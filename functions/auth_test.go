@@ -1,7 +1,9 @@
 package functions_test
 
 import (
+	"fmt"
 	"testing"
+	"time"
 
 	"github.com/redischat/chat/chatcore"
 	"github.com/redischat/chat/internal/chattest"
@@ -142,6 +144,50 @@ func TestSigningInAgainAsOneselfChangesNoPresence(t *testing.T) {
 		}
 		if s.Presence != nil && s.Presence.UUID == auth.UserUUID {
 			t.Fatalf("presence changed on a second sign-in: %s", f.Raw)
+		}
+	}
+}
+
+// TestNoGhostPresence: the presence refresh must never bring back online a
+// user whose last connection just left.
+func TestNoGhostPresence(t *testing.T) {
+	cfg := chattest.Config(t)
+	cfg.PresenceRefresh = 2 * time.Millisecond
+	cfg.PresenceTTL = 10 * time.Second
+	a := chattest.Start(t, cfg)
+	// Many signed-in users make each refresh long enough to be caught in.
+	for i := range 100 {
+		chattest.Dial(t, a.URL()).SignUp(fmt.Sprintf("idle%d", i))
+	}
+	bob := chattest.Dial(t, a.URL())
+	bob.SignUp("bob")
+	join(t, bob, "")
+	first := chattest.Dial(t, a.URL())
+	auth := first.SignUp("alice")
+	expectPresence(t, bob, auth.UserUUID)
+	_ = first.Conn.Close()
+	if expectPresence(t, bob, auth.UserUUID).OnLine {
+		t.Fatal("want alice offline")
+	}
+	for i := range 30 {
+		alice := chattest.Dial(t, a.URL())
+		alice.SignInKey(auth.AccessKey)
+		if !expectPresence(t, bob, auth.UserUUID).OnLine {
+			t.Fatal("want alice online")
+		}
+		_ = alice.Conn.Close()
+		if expectPresence(t, bob, auth.UserUUID).OnLine {
+			t.Fatal("want alice offline")
+		}
+		bob.Send("channelMessage", map[string]any{"recipientUUID": "", "message": fmt.Sprint(i)})
+		for f := bob.Next(); f.Type != "channelMessage"; f = bob.Next() {
+			var s sysPush
+			if f.Type == "sys" {
+				f.Payload(t, &s)
+			}
+			if s.Presence != nil && s.Presence.UUID == auth.UserUUID {
+				t.Fatalf("round %d: alice came back: %s", i, f.Raw)
+			}
 		}
 	}
 }

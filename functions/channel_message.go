@@ -1,17 +1,14 @@
 package functions
 
-import (
-	"context"
-
-	"github.com/redischat/chat/chatcore"
-)
+import "context"
 
 // channelMessage stores a message in the general channel or the private
 // channel with recipientUUID and publishes it to every connection joined to
 // it, on every instance. It has no reply of its own on a websocket: the
 // sender's connection gets the message like everyone else. A retried
-// clientID is stored once; the retrying connection gets the stored message
-// again. Over HTTP the answer is the stored message.
+// clientID stores and sends nothing: a connection joined to the channel has
+// the first copy already or gets it live, and one that joins gets it in the
+// history. Over HTTP the answer is the stored message.
 func channelMessage(ctx context.Context, c *Call) error {
 	var p struct {
 		channelRef
@@ -34,15 +31,8 @@ func channelMessage(ctx context.Context, c *Call) error {
 	if err != nil {
 		return err
 	}
-	frame, err := chatcore.Frame("channelMessage", sent.JSON)
-	if err != nil {
-		return err
+	if !c.Session.Stateless() {
+		return nil
 	}
-	switch {
-	case c.Session.Stateless():
-		c.Session.Reply(frame)
-	case sent.Duplicate:
-		c.Session.DeliverOwn(ch, sent.Offset, frame)
-	}
-	return nil
+	return c.Reply("channelMessage", sent.JSON)
 }

@@ -206,3 +206,76 @@ func TestIdempotentClientID(t *testing.T) {
 		t.Fatalf("history = %v, want once, next", texts(h.Messages))
 	}
 }
+
+// TestRetriedClientIDLosesNoOtherMessage: a retry arriving while other
+// users' messages are in flight must not make the connection skip them.
+func TestRetriedClientIDLosesNoOtherMessage(t *testing.T) {
+	cfg := chattest.Config(t)
+	cfg.RateLimit, cfg.RateBurst = 1e6, 1e6
+	a := chattest.Start(t, cfg)
+	alice := chattest.Dial(t, a.URL())
+	alice.SignUp("alice")
+	join(t, alice, "")
+	others := make([]*chattest.WS, 4)
+	for i := range others {
+		others[i] = chattest.Dial(t, a.URL())
+		others[i].SignUp(fmt.Sprintf("other%d", i))
+	}
+	const rounds = 100
+	done := make(chan struct{})
+	for _, o := range others {
+		go func() {
+			for i := range rounds {
+				o.Send("channelMessage", map[string]any{"recipientUUID": "", "message": fmt.Sprint(i)})
+			}
+			done <- struct{}{}
+		}()
+	}
+	for i := range rounds {
+		p := map[string]any{"recipientUUID": "", "message": "mine", "clientID": fmt.Sprintf("c%d", i)}
+		alice.Send("channelMessage", p)
+		alice.Send("channelMessage", p)
+	}
+	for range others {
+		<-done
+	}
+	for want := int64(1); want <= rounds*(1+int64(len(others))); want++ {
+		if m := msgOf(t, alice.Expect("channelMessage", noise...)); m.Offset != want {
+			t.Fatalf("alice got offset %d, want %d: a message was skipped", m.Offset, want)
+		}
+	}
+}
+
+// TestRetryOfATrimmedMessage: the retry of a message the channel no longer
+// keeps is still answered, not a 500.
+func TestRetryOfATrimmedMessage(t *testing.T) {
+	cfg := chattest.Config(t)
+	cfg.Retention = 2
+	a := chattest.Start(t, cfg)
+	status, env := post(t, a.URL()+"/signIn", `{"username":"bot","password":"pw"}`)
+	if status != 200 {
+		t.Fatalf("signIn = %d", status)
+	}
+	key := field[chattest.Auth](t, env, "authorized").AccessKey
+	bearer := []string{"Authorization", "Bearer " + key}
+	for _, body := range []string{
+		`{"recipientUUID":"","message":"first","clientID":"x1"}`,
+		`{"recipientUUID":"","message":"second"}`,
+		`{"recipientUUID":"","message":"third"}`,
+		`{"recipientUUID":"","message":"first","clientID":"x1"}`,
+	} {
+		status, env = post(t, a.URL()+"/channelMessage", body, bearer...)
+		if status != 200 {
+			t.Fatalf("%s: %d %v", body, status, env)
+		}
+	}
+	if m := field[message](t, env, "channelMessage"); m.Offset != 1 || m.ClientID != "x1" {
+		t.Fatalf("retry answered %+v, want offset 1 and clientID x1", m)
+	}
+	ws := chattest.Dial(t, a.URL())
+	ws.SignInKey(key)
+	join(t, ws, "")
+	ws.Send("channelMessage", map[string]any{"recipientUUID": "", "message": "first", "clientID": "x1"})
+	ws.Send("users", nil)
+	ws.Expect("users", "sys") // no error came first
+}

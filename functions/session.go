@@ -21,8 +21,6 @@ type Session interface {
 	Leave(ctx context.Context) (chatcore.Channel, bool)
 	// Reply queues a frame for the client.
 	Reply(frame []byte)
-	// DeliverOwn sends a stored message frame as a live one would come.
-	DeliverOwn(ch chatcore.Channel, offset int64, frame []byte)
 	// Stateless is true for HTTP calls: what a connection would receive
 	// as a push is the call's answer instead.
 	Stateless() bool
@@ -69,7 +67,5 @@ func (s *httpSession) Reply(frame []byte) {
 		s.reply = frame
 	}
 }
-
-func (s *httpSession) DeliverOwn(chatcore.Channel, int64, []byte) {}
 
 func (s *httpSession) Stateless() bool { return true }
