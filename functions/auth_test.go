@@ -133,19 +133,7 @@ func TestSigningInAgainAsOneselfChangesNoPresence(t *testing.T) {
 	alice.SignInKey(auth.AccessKey)
 	join(t, alice, "")
 	send(t, alice, "", "still me")
-	for { // pushes reach bob in publish order: the message comes after any presence change
-		f := bob.Next()
-		if f.Type == "channelMessage" {
-			return
-		}
-		var s sysPush
-		if f.Type == "sys" {
-			f.Payload(t, &s)
-		}
-		if s.Presence != nil && s.Presence.UUID == auth.UserUUID {
-			t.Fatalf("presence changed on a second sign-in: %s", f.Raw)
-		}
-	}
+	noPresenceBeforeMessage(t, bob, auth.UserUUID, "presence changed on a second sign-in")
 }
 
 // TestNoGhostPresence: the presence refresh must never bring back online a
@@ -180,14 +168,6 @@ func TestNoGhostPresence(t *testing.T) {
 			t.Fatal("want alice offline")
 		}
 		bob.Send("channelMessage", map[string]any{"recipientUUID": "", "message": fmt.Sprint(i)})
-		for f := bob.Next(); f.Type != "channelMessage"; f = bob.Next() {
-			var s sysPush
-			if f.Type == "sys" {
-				f.Payload(t, &s)
-			}
-			if s.Presence != nil && s.Presence.UUID == auth.UserUUID {
-				t.Fatalf("round %d: alice came back: %s", i, f.Raw)
-			}
-		}
+		noPresenceBeforeMessage(t, bob, auth.UserUUID, fmt.Sprintf("round %d: alice came back", i))
 	}
 }

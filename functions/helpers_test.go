@@ -113,3 +113,20 @@ func expectPresence(t *testing.T, c *chattest.WS, user string) chatcore.User {
 }
 
 func errorsAs(err error, target any) bool { return errors.As(err, target) }
+
+// noPresenceBeforeMessage reads c's frames up to the next channelMessage and
+// fails if one of them is a presence push about user. Pub/sub keeps the
+// order of an instance's one connection, so a message published after an
+// event comes after every push that event caused.
+func noPresenceBeforeMessage(t *testing.T, c *chattest.WS, user, what string) {
+	t.Helper()
+	for f := c.Next(); f.Type != "channelMessage"; f = c.Next() {
+		var s sysPush
+		if f.Type == "sys" {
+			f.Payload(t, &s)
+		}
+		if s.Presence != nil && s.Presence.UUID == user {
+			t.Fatalf("%s: %s", what, f.Raw)
+		}
+	}
+}

@@ -1,7 +1,6 @@
 package functions_test
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"io"
@@ -9,7 +8,6 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -138,24 +136,10 @@ func TestMetrics(t *testing.T) {
 	}
 }
 
-// lockedBuffer is a log destination shared by the server's goroutines.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-// lastLine returns the last logged JSON line whose key has value.
-func (l *lockedBuffer) lastLine(t *testing.T, key, value string) map[string]any {
+// lastLine returns the last JSON line logged into l whose key has value.
+func lastLine(t *testing.T, l *chattest.Buffer, key, value string) map[string]any {
 	t.Helper()
-	l.mu.Lock()
-	lines := strings.Split(strings.TrimSpace(l.b.String()), "\n")
-	l.mu.Unlock()
+	lines := strings.Split(strings.TrimSpace(l.String()), "\n")
 	for i := len(lines) - 1; i >= 0; i-- {
 		var m map[string]any
 		if err := json.Unmarshal([]byte(lines[i]), &m); err != nil {
@@ -171,11 +155,11 @@ func (l *lockedBuffer) lastLine(t *testing.T, key, value string) map[string]any 
 
 // startLogged starts a server whose log is Cloud Run's JSON, at debug level,
 // into the returned buffer.
-func startLogged(t *testing.T, project string) (*app.App, *lockedBuffer) {
+func startLogged(t *testing.T, project string) (*app.App, *chattest.Buffer) {
 	t.Helper()
 	cfg := chattest.Config(t)
 	cfg.KService, cfg.LogLevel, cfg.CloudProject = "chat", "debug", project
-	var buf lockedBuffer
+	var buf chattest.Buffer
 	a, err := app.Start(context.Background(), cfg, chatcore.NewLogger(&buf, cfg), nil, "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -221,7 +205,7 @@ func TestFunctionLogsCarryTrace(t *testing.T) {
 				t.Fatalf("POST /users without a key = %d, want 401", resp.StatusCode)
 			}
 			// The handler logs before it answers: the line is there.
-			line := logs.lastLine(t, "function", "users")
+			line := lastLine(t, logs, "function", "users")
 			if line["severity"] != "DEBUG" || line["message"] != "function call" || line["status"] != float64(401) {
 				t.Errorf("log line %v: want DEBUG \"function call\" with status 401", line)
 			}

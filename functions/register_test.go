@@ -2,7 +2,6 @@ package functions_test
 
 import (
 	"fmt"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -29,12 +28,7 @@ func TestFunctionsFrameworkServesEveryFunction(t *testing.T) {
 		return
 	}
 	cfg := chattest.Config(t)
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	port := fmt.Sprint(ln.Addr().(*net.TCPAddr).Port)
-	ln.Close()
+	port := fmt.Sprint(chattest.FreePort(t))
 	child := exec.Command(os.Args[0], "-test.run=^TestFunctionsFrameworkServesEveryFunction$")
 	child.Env = append(os.Environ(), "CHAT_FRAMEWORK_CHILD_PORT="+port, "FUNCTION_TARGET=",
 		"REDIS_URL="+cfg.RedisURL, "KEY_PREFIX="+cfg.KeyPrefix, "BCRYPT_COST=4")

@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"encoding/json"
 	"io"
-	"net"
 	"net/http"
 	"os/exec"
 	"strconv"
@@ -131,16 +130,6 @@ func startContainer(t *testing.T, bin string, env []string, port int) *container
 	}
 }
 
-func freePort(t *testing.T) int {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	return ln.Addr().(*net.TCPAddr).Port
-}
-
 // redisEnv is the tests' Redis as service.yaml configures Redis: address,
 // password and database in separate variables.
 func redisEnv(t *testing.T) []string {
@@ -173,7 +162,7 @@ func TestContainer(t *testing.T) {
 	t.Logf("built %s in %s", bin, time.Since(start).Round(time.Millisecond))
 
 	cfg := chattest.Config(t) // a key prefix of this test's own, cleaned up
-	port := freePort(t)
+	port := chattest.FreePort(t)
 	env := append(redisEnv(t),
 		"PORT="+strconv.Itoa(port),
 		"K_SERVICE=chat",

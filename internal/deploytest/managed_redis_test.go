@@ -1,7 +1,6 @@
 package deploytest_test
 
 import (
-	"bytes"
 	"context"
 	"crypto/ecdsa"
 	"crypto/elliptic"
@@ -17,12 +16,12 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/redischat/chat/chatcore"
 	"github.com/redischat/chat/internal/app"
+	"github.com/redischat/chat/internal/chattest"
 )
 
 // managedRedis is a real redis-server started for one test, the way managed
@@ -37,16 +36,6 @@ type managedRedis struct {
 	otherCA  string // PEM of an unrelated CA
 }
 
-func freePort(t *testing.T) int {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	return ln.Addr().(*net.TCPAddr).Port
-}
-
 // startManagedRedis starts redis-server with --requirepass, and with
 // --tls-port and a certificate made here when the build has TLS. It skips
 // the test when redis-server is not installed (.ci/run installs it).
@@ -59,11 +48,11 @@ func startManagedRedis(t *testing.T) *managedRedis {
 	dir := t.TempDir()
 	m := &managedRedis{password: "s3cret-" + strconv.Itoa(os.Getpid())}
 	m.caFile, m.otherCA = writeCerts(t, dir)
-	port := freePort(t)
+	port := chattest.FreePort(t)
 	m.plain = "127.0.0.1:" + strconv.Itoa(port)
 	base := []string{"--port", strconv.Itoa(port), "--bind", "127.0.0.1", "--requirepass", m.password,
 		"--save", "", "--appendonly", "no", "--dir", dir}
-	tlsPort := freePort(t)
+	tlsPort := chattest.FreePort(t)
 	tlsArgs := []string{"--tls-port", strconv.Itoa(tlsPort), "--tls-cert-file", filepath.Join(dir, "server.pem"),
 		"--tls-key-file", filepath.Join(dir, "server-key.pem"), "--tls-ca-cert-file", m.caFile, "--tls-auth-clients", "no"}
 	if out, ok := startRedis(t, bin, append(base, tlsArgs...), m.plain); ok {
@@ -83,7 +72,7 @@ func startManagedRedis(t *testing.T) *managedRedis {
 func startRedis(t *testing.T, bin string, args []string, addr string) (string, bool) {
 	t.Helper()
 	cmd := exec.Command(bin, args...)
-	var out syncBuffer
+	var out chattest.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &out
 	if err := cmd.Start(); err != nil {
 		return err.Error(), false
@@ -112,23 +101,6 @@ func startRedis(t *testing.T, bin string, args []string, addr string) (string, b
 		}
 	}
 	return "did not listen within 10s: " + out.String(), false
-}
-
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }
 
 // writeCerts makes a CA, a server certificate it signs for 127.0.0.1 and
