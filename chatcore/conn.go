@@ -64,9 +64,6 @@ func newConn(h *Hub, ws *websocket.Conn, id string, log *slog.Logger) *Conn {
 	}
 }
 
-// ID returns the connection's session UUID (the ready frame's).
-func (c *Conn) ID() string { return c.id }
-
 // Log returns the connection's logger.
 func (c *Conn) Log() *slog.Logger { return c.log }
 
@@ -82,13 +79,6 @@ func (c *Conn) AccessKey() string {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	return c.accessKey
-}
-
-// Joined returns the channel the connection has joined, if any.
-func (c *Conn) Joined() (Channel, bool) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.channel, c.joined
 }
 
 func (c *Conn) serve(ctx context.Context, dispatch func(context.Context, *Conn, []byte)) {

@@ -11,9 +11,6 @@ type Keys struct{ prefix string }
 // NewKeys returns the key builder for prefix (for example "chat:").
 func NewKeys(prefix string) Keys { return Keys{prefix: prefix} }
 
-// Prefix returns the prefix every key and topic starts with.
-func (k Keys) Prefix() string { return k.prefix }
-
 // UserByName is a HASH from normalised username to user ID.
 func (k Keys) UserByName() string { return k.prefix + "{users}:byname" }
 

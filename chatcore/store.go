@@ -21,9 +21,6 @@ func NewStore(rdb redis.UniversalClient, cfg Config) *Store {
 	return &Store{rdb: rdb, keys: NewKeys(cfg.KeyPrefix), cfg: cfg, scripts: loadScripts()}
 }
 
-// Keys returns the store's key builder.
-func (s *Store) Keys() Keys { return s.keys }
-
 var (
 	//go:embed scripts/create_user.lua
 	createUserLua string
