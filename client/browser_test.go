@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/accessibility"
 	"github.com/chromedp/cdproto/cdp"
 	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/cdproto/input"
@@ -75,8 +76,9 @@ func repoRoot() (string, error) {
 	}
 }
 
-// page is one tab of its own browser (own process, own empty profile), so
-// that two pages share no storage.
+// page is one tab. openPage gives each page a browser of its own (own
+// process, own empty profile), so that two pages share no storage; newTab
+// opens another tab of the same browser.
 type page struct {
 	t     *testing.T
 	name  string
@@ -122,14 +124,33 @@ func openPage(t *testing.T, name string, width, height int) *page {
 	if err := chromedp.Listen(ctx, p.watch); err != nil {
 		t.Fatalf("%s: listen: %v", name, err)
 	}
-	t.Cleanup(func() {
-		p.mu.Lock()
-		defer p.mu.Unlock()
-		for _, e := range p.errors {
-			t.Errorf("%s: page error: %s", name, e)
-		}
-	})
+	t.Cleanup(p.reportErrors)
 	return p
+}
+
+// newTab opens another tab of p's browser, in the same browser context: it
+// shares p's localStorage and cookies, and has its own sessionStorage, as a
+// tab or window a person opens does. It gets a window of its own, so that
+// neither tab is hidden (a hidden tab gets no animation frames).
+func (p *page) newTab(name string) *page {
+	p.t.Helper()
+	ctx, cancel := chromedp.NewContext(p.ctx)
+	p.t.Cleanup(cancel)
+	tab := &page{t: p.t, name: name, ctx: ctx, shots: p.shots}
+	if err := chromedp.Listen(ctx, tab.watch); err != nil {
+		p.t.Fatalf("%s: open a tab: %v", name, err)
+	}
+	p.t.Cleanup(tab.reportErrors)
+	return tab
+}
+
+// reportErrors fails the test with the page's recorded errors.
+func (p *page) reportErrors() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for _, e := range p.errors {
+		p.t.Errorf("%s: page error: %s", p.name, e)
+	}
 }
 
 // watch records the page's uncaught exceptions and console errors.
@@ -235,6 +256,41 @@ func (p *page) emulateDark(dark bool) {
 	if _, err := chromedp.Call(ctx, emulation.SetEmulatedMedia, params); err != nil {
 		p.fail("emulate dark mode: %v", err)
 	}
+}
+
+// accessible returns the role, the accessible name and the description of
+// the element with an id, as Chromium computes them for assistive
+// technology.
+func (p *page) accessible(id string) (role, name, description string) {
+	p.t.Helper()
+	text := func(v *accessibility.Value) string {
+		var s string
+		if v != nil {
+			_ = json.Unmarshal(v.Value, &s)
+		}
+		return s
+	}
+	p.do("read the accessibility of #"+id, chromedp.Func(func(ctx context.Context, t *chromedp.Target) error {
+		ev, err := cdp.Call(ctx, t, runtime.Evaluate, runtime.EvaluateParams{Expression: `document.getElementById(` + js(id) + `)`})
+		if err != nil {
+			return err
+		}
+		if ev.ExceptionDetails != nil || ev.Result == nil || ev.Result.ObjectID == "" {
+			return fmt.Errorf("no element #%s", id)
+		}
+		fetchRelatives := false
+		tree, err := cdp.Call(ctx, t, accessibility.GetPartialAXTree, accessibility.GetPartialAXTreeParams{ObjectID: ev.Result.ObjectID, FetchRelatives: &fetchRelatives})
+		if err != nil {
+			return err
+		}
+		if len(tree.Nodes) == 0 || tree.Nodes[0].Ignored {
+			return fmt.Errorf("#%s is not in the accessibility tree", id)
+		}
+		n := tree.Nodes[0]
+		role, name, description = text(n.Role), text(n.Name), text(n.Description)
+		return nil
+	}))
+	return role, name, description
 }
 
 // clearInput empties an input or textarea, as a user selecting its text and

@@ -3,6 +3,10 @@
 // actions into requests. It owns the session's life: sign in or resume on
 // every (re)connection, rejoin the open channel with since, and send what
 // was typed while offline, each message once (by clientID).
+//
+// Sessions are per tab (see storage.js): a tab resumes its own session; a
+// tab without one offers the browser's last session ("Continue as …"),
+// which it adopts when chosen.
 
 import {
   GENERAL, MAX_MESSAGE_LENGTH, authErrorText, decodeFrame, encodeFrame, errorText, newClientID,
@@ -13,6 +17,14 @@ import * as storage from './storage.js';
 /** @typedef {import('./protocol.js').Message} Message */
 /** @typedef {import('./state.js').Outgoing} Outgoing */
 /** @typedef {import('./views/auth.js').AuthAction} AuthAction */
+/** @typedef {import('./storage.js').Session} Session */
+/**
+ * The form's request: a sign-in or sign-up with a password, or resume, which
+ * continues the last session with its access key. sent is set once it went
+ * out.
+ * @typedef {{action: AuthAction, username: string, password: string, sent?: boolean}
+ *   | {action: 'resume', session: Session, sent?: boolean}} PendingAuth
+ */
 
 /** At most one typing frame per this many ms. */
 const TYPING_EVERY_MS = 2500;
@@ -48,7 +60,14 @@ export class ChatApp {
     this.socket = socket;
     this.views = views;
     this.state = new ChatState();
+    /** the tab's own session */
     this.session = storage.loadSession();
+    /**
+     * the last session of this browser, offered on the form of a tab
+     * without a session of its own
+     * @type {Session | null}
+     */
+    this.offer = null;
     /**
      * out: no session; authing: the form's request is out; resuming:
      * signIn {accessKey} is out; in: signed in on this socket.
@@ -56,9 +75,8 @@ export class ChatApp {
      */
     this.phase = 'out';
     /**
-     * The form's request, sent when the socket opens; sent is set once it
-     * went out.
-     * @type {{action: AuthAction, username: string, password: string, sent?: boolean} | null}
+     * The form's request, sent when the socket opens.
+     * @type {PendingAuth | null}
      */
     this.pendingAuth = null;
     /** the number of the current connection */
@@ -128,10 +146,15 @@ export class ChatApp {
     const p = f.payload;
     const st = this.state;
     switch (f.type) {
-      case 'authorized':
-        this.session = { accessKey: p.accessKey, userUUID: p.userUUID, username: this.pendingAuth?.username ?? this.session?.username };
-        storage.saveSession(this.session);
+      case 'authorized': {
+        const a = this.pendingAuth;
+        const username = a ? (a.action === 'resume' ? a.session.username : a.username) : this.session?.username;
+        this.session = { accessKey: p.accessKey, userUUID: p.userUUID, username };
+        // A sign-in from this tab's form (or a continued session) becomes
+        // the browser's last session; a resume of the tab's own does not.
+        storage.saveSession(this.session, { last: this.phase === 'authing' });
         break;
+      }
       case 'sys':
         this.onSys(p);
         break;
@@ -239,9 +262,18 @@ export class ChatApp {
             }, 2000);
           }
         } else {
+          const a = this.pendingAuth;
           this.pendingAuth = null;
           this.phase = 'out';
-          this.views.auth.fail(code, authErrorText(code, text));
+          if (a?.action === 'resume' && code === 401) {
+            // The last session has ended (signed out elsewhere, expired).
+            storage.forgetLastSession(a.session.accessKey);
+            this.refreshOffer();
+            const name = a.session.username;
+            this.views.auth.fail(0, `${name ? `${name}'s session` : 'That session'} has ended. Please sign in again.`);
+          } else {
+            this.views.auth.fail(code, authErrorText(code, text));
+          }
         }
         return;
       case 'channelJoin':
@@ -295,9 +327,35 @@ export class ChatApp {
     else this.views.auth.setBusy(true, 'Connecting to the server…');
   }
 
+  /** continueLast: the user chose to continue the offered last session. */
+  continueLast() {
+    if (!this.offer || this.phase !== 'out') return;
+    this.pendingAuth = { action: 'resume', session: { ...this.offer } };
+    this.phase = 'authing';
+    if (this.socket.state === 'open') this.sendAuth();
+    else this.views.auth.setBusy(true, 'Connecting to the server…');
+  }
+
+  /**
+   * refreshOffer shows the browser's last session, as it is now, on the
+   * form (another tab may have signed in or out meanwhile).
+   */
+  refreshOffer() {
+    if (this.session || this.phase !== 'out') return;
+    this.offer = storage.loadLastSession();
+    this.views.auth.setOffer(this.offer);
+  }
+
   sendAuth() {
     const a = this.pendingAuth;
     if (!a) return;
+    if (a.action === 'resume') {
+      a.sent = true;
+      const name = a.session.username;
+      this.views.auth.setBusy(true, name ? `Signing in as ${name}…` : 'Signing in…');
+      this.send('signIn', { accessKey: a.session.accessKey });
+      return;
+    }
     // Sent before a drop, a signUp may have created the account: asking
     // again would answer "taken". signIn with the same password signs in
     // either way (it creates unknown names).
@@ -428,11 +486,14 @@ export class ChatApp {
 
   // --- internals ---
 
-  /** forget drops the session and everything of its user. */
+  /**
+   * forget drops the tab's session (and the browser's last session when it
+   * is the same key) and everything of its user.
+   */
   forget() {
     if (this.state.me) storage.saveOutbox(this.state.me.UUID, []);
+    if (this.session) storage.forgetSession(this.session.accessKey);
     this.session = null;
-    storage.saveSession(null);
     this.state.reset();
     this.phase = 'out';
     this.joined = null;
@@ -464,6 +525,7 @@ export class ChatApp {
   /** @param {string} message */
   showAuth(message) {
     this.views.chat.setVisible(false);
+    this.refreshOffer();
     this.views.auth.open(message);
     this.render();
   }

@@ -4,6 +4,7 @@
 import { ChatApp } from './app.js';
 import { socketURL } from './protocol.js';
 import { ReconnectingSocket } from './socket.js';
+import { LAST_SESSION_KEY } from './storage.js';
 import { AuthView } from './views/auth.js';
 import { ChatView } from './views/chat.js';
 
@@ -19,6 +20,7 @@ const socket = new ReconnectingSocket({
 
 const auth = new AuthView({
   onSubmit: (action, username, password) => app.submitAuth(action, username, password),
+  onContinue: () => app.continueLast(),
 });
 
 const chat = new ChatView({
@@ -40,4 +42,9 @@ socket.start();
 window.addEventListener('online', () => socket.retryNow());
 document.addEventListener('visibilitychange', () => {
   if (document.visibilityState === 'visible') socket.retryNow();
+});
+
+// Another tab signed in or out: the form offers the last session as it is now.
+window.addEventListener('storage', (ev) => {
+  if (ev.key === null || ev.key === LAST_SESSION_KEY) app.refreshOffer();
 });

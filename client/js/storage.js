@@ -1,8 +1,10 @@
 // @ts-check
-// What survives a reload: the session (access key) in localStorage, shared
-// by the tabs of this browser, and each tab's unsent messages in
-// sessionStorage. Storage can be missing or full (private windows): then
-// nothing is kept, and nothing fails.
+// What survives a reload. Each tab has its own session (access key), kept in
+// sessionStorage, so two tabs can be two users. The session a tab signed in
+// with is also kept in localStorage as the last session, which a new tab
+// offers to continue. A tab's unsent messages are in its sessionStorage.
+// Storage can be missing or full (private windows): then nothing is kept,
+// and nothing fails.
 
 /** @typedef {import('./state.js').Outgoing} Outgoing */
 
@@ -13,7 +15,12 @@
  * @property {string} [username]
  */
 
+/** The tab's session, in sessionStorage. */
 const SESSION_KEY = 'chat.session';
+/** The session last signed in with in this browser, in localStorage. */
+export const LAST_SESSION_KEY = 'chat.lastSession';
+/** Where versions before per-tab sessions kept the session, in localStorage. */
+const LEGACY_KEY = 'chat.session';
 const OUTBOX_PREFIX = 'chat.outbox.';
 
 /**
@@ -56,15 +63,68 @@ function write(s, key, value) {
   }
 }
 
-/** @returns {Session | null} */
-export function loadSession() {
-  const s = read(store('localStorage'), SESSION_KEY);
-  return s && typeof s.accessKey === 'string' && s.accessKey ? s : null;
+/**
+ * @param {any} s
+ * @returns {Session | null}
+ */
+function valid(s) {
+  return s && typeof s === 'object' && typeof s.accessKey === 'string' && s.accessKey && typeof s.userUUID === 'string' ? s : null;
 }
 
-/** @param {Session | null} session */
-export function saveSession(session) {
-  write(store('localStorage'), SESSION_KEY, session);
+/** @returns {Session | null} the tab's own session */
+export function loadSession() {
+  return valid(read(store('sessionStorage'), SESSION_KEY));
+}
+
+/**
+ * saveSession keeps session as the tab's own. With last, it also becomes
+ * the last session (a sign-in from the form, or a session continued from
+ * another tab); otherwise the last session is only updated (its username)
+ * when it is the same access key, so reloads and reconnections of one tab
+ * do not take the offer away from another.
+ * @param {Session} session
+ * @param {{last?: boolean}} [opts]
+ */
+export function saveSession(session, opts = {}) {
+  write(store('sessionStorage'), SESSION_KEY, session);
+  if (opts.last || loadLastSession()?.accessKey === session.accessKey) {
+    write(store('localStorage'), LAST_SESSION_KEY, session);
+  }
+}
+
+/**
+ * forgetSession ends the tab's session (signed out, or the key expired): it
+ * forgets it, and the last session too when that is the same access key.
+ * @param {string} accessKey
+ */
+export function forgetSession(accessKey) {
+  write(store('sessionStorage'), SESSION_KEY, null);
+  forgetLastSession(accessKey);
+}
+
+/**
+ * loadLastSession returns the session last signed in with in this browser,
+ * which a tab without a session of its own offers to continue. A session
+ * kept by an older version of this page becomes the last session.
+ * @returns {Session | null}
+ */
+export function loadLastSession() {
+  const local = store('localStorage');
+  const legacy = valid(read(local, LEGACY_KEY));
+  if (legacy) {
+    if (!valid(read(local, LAST_SESSION_KEY))) write(local, LAST_SESSION_KEY, legacy);
+    write(local, LEGACY_KEY, null);
+  }
+  return valid(read(local, LAST_SESSION_KEY));
+}
+
+/**
+ * forgetLastSession forgets the last session if it has this access key (a
+ * newer one, saved by another tab meanwhile, stays).
+ * @param {string} accessKey
+ */
+export function forgetLastSession(accessKey) {
+  if (loadLastSession()?.accessKey === accessKey) write(store('localStorage'), LAST_SESSION_KEY, null);
 }
 
 /**

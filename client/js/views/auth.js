@@ -1,14 +1,19 @@
 // @ts-check
 // The sign-in form: one form, two actions (sign in, create account), errors
-// next to the fields.
+// next to the fields. In a tab without a session of its own, it also offers
+// to continue the session last signed in with on this browser.
 
-import { byId, setText, show } from './dom.js';
+import { byId, setAvatar, setText, show } from './dom.js';
 
 /** @typedef {'signIn' | 'signUp'} AuthAction */
+/** @typedef {import('../storage.js').Session} Session */
 
 export class AuthView {
   /**
-   * @param {{onSubmit: (action: AuthAction, username: string, password: string) => void}} handlers
+   * @param {{
+   *   onSubmit: (action: AuthAction, username: string, password: string) => void,
+   *   onContinue: () => void,
+   * }} handlers
    */
   constructor(handlers) {
     this.screen = byId('auth-screen');
@@ -17,7 +22,11 @@ export class AuthView {
     this.password = byId('password', HTMLInputElement);
     this.error = byId('auth-error');
     this.status = byId('auth-status');
-    this.buttons = [byId('sign-in', HTMLButtonElement), byId('sign-up', HTMLButtonElement)];
+    this.resume = byId('resume');
+    this.continueButton = byId('continue-as', HTMLButtonElement);
+    this.continueAvatar = byId('continue-avatar');
+    this.continueLabel = byId('continue-label');
+    this.buttons = [this.continueButton, byId('sign-in', HTMLButtonElement), byId('sign-up', HTMLButtonElement)];
     this.busy = false;
     this.form.addEventListener('submit', (ev) => {
       ev.preventDefault();
@@ -31,13 +40,19 @@ export class AuthView {
       this.showError('');
       handlers.onSubmit(action, name, this.password.value);
     });
+    this.continueButton.addEventListener('click', () => {
+      if (this.busy || this.resume.hidden) return;
+      this.showError('');
+      handlers.onContinue();
+    });
     for (const input of [this.username, this.password]) {
       input.addEventListener('input', () => input.removeAttribute('aria-invalid'));
     }
   }
 
   /**
-   * open shows the form, with a message above the fields when given.
+   * open shows the form, with a message above the fields when given. The
+   * offer to continue a session, when there is one, has the focus.
    * @param {string} [message]
    */
   open(message = '') {
@@ -45,7 +60,23 @@ export class AuthView {
     this.setBusy(false);
     this.showError(message);
     this.password.value = '';
-    (this.username.value ? this.password : this.username).focus();
+    if (!this.resume.hidden) this.continueButton.focus();
+    else (this.username.value ? this.password : this.username).focus();
+  }
+
+  /**
+   * setOffer shows "Continue as <name>" for a session, or hides it (null).
+   * @param {Session | null} session
+   */
+  setOffer(session) {
+    if (session) {
+      const name = session.username ?? '';
+      setText(this.continueLabel, name ? `Continue as ${name}` : 'Continue your last session');
+      setAvatar(this.continueAvatar, session.userUUID, name || '?');
+    }
+    const hadFocus = document.activeElement === this.continueButton;
+    show(this.resume, !!session);
+    if (!session && hadFocus) this.username.focus();
   }
 
   close() {
