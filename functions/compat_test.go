@@ -31,7 +31,7 @@ func TestOriginalClientSequence(t *testing.T) {
 	}
 	var auth chattest.Auth
 	c.Expect("authorized", "sys").Payload(t, &auth) // its own presence push may come first
-	for { // the sign-in's own sys, then presence may come at any time
+	for {                                           // the sign-in's own sys, then presence may come at any time
 		c.Expect("sys").Payload(t, &sys)
 		if sys.Type == "signIn" {
 			break
