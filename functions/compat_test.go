@@ -30,8 +30,9 @@ func TestOriginalClientSequence(t *testing.T) {
 		SignIn struct{ UUID, Username string }
 	}
 	var auth chattest.Auth
-	c.Expect("authorized", "sys").Payload(t, &auth) // its own presence push may come first
-	for {                                           // the sign-in's own sys, then presence may come at any time
+	// The user's own presence push may come first; then the sign-in's sys.
+	c.Expect("authorized", "sys").Payload(t, &auth)
+	for {
 		c.Expect("sys").Payload(t, &sys)
 		if sys.Type == "signIn" {
 			break
