@@ -15,6 +15,11 @@ func (h *Hub) onPublish(topic string, payload []byte) {
 		h.node.log.Error("bridge: malformed payload", "topic", topic, "bytes", len(payload))
 		return
 	}
+	h.deliver(topic, hdr, frame)
+}
+
+// deliver fans frame out to the local connections topic feeds, as hdr says.
+func (h *Hub) deliver(topic string, hdr header, frame []byte) {
 	h.mu.RLock()
 	defer h.mu.RUnlock()
 	target, ok := h.topics[topic]
@@ -91,7 +96,7 @@ func (h *Hub) onResubscribe(topic string) {
 	}
 	for i, m := range msgs {
 		frame, _ := Frame("channelMessage", m)
-		h.onPublish(topic, header{offset: offsets[i]}.encode(frame))
+		h.deliver(topic, header{offset: offsets[i]}, frame)
 	}
 	if len(msgs) > 0 {
 		h.node.log.Info("bridge: filled gap after reconnect", "channel", target.id, "messages", len(msgs))

@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/redischat/chat/internal/app"
 	"github.com/redischat/chat/internal/chattest"
 )
 
@@ -13,18 +14,9 @@ import (
 // a client on instance 2, through Redis: one op is one message sent and
 // received (the next is sent after). It reports the p50 and p99 latency.
 func BenchmarkCrossInstance(b *testing.B) {
-	cfg := chattest.Config(b)
-	cfg.RateLimit, cfg.RateBurst = 1e9, 1e9
-	cfg.LogLevel = "warn"
-	one, two := chattest.Start(b, cfg), chattest.Start(b, cfg)
-	alice := chattest.Dial(b, one.URL())
-	alice.SignUp("alice")
-	bob := chattest.Dial(b, two.URL())
-	bob.SignUp("bob")
-	for _, c := range []*chattest.WS{alice, bob} {
-		c.Send("channelJoin", map[string]any{"recipientUUID": ""})
-		c.Expect("channelJoin", noise...)
-	}
+	one, two := twoInstances(b)
+	alice := inGeneral(b, one.URL(), "alice")
+	bob := inGeneral(b, two.URL(), "bob")
 	lat := make([]time.Duration, 0, b.N)
 	b.ResetTimer()
 	for i := range b.N {
@@ -44,20 +36,11 @@ func BenchmarkCrossInstance(b *testing.B) {
 // includes their JSON decoding on the same 2 cores.
 func BenchmarkFanout(b *testing.B) {
 	const receivers = 100
-	cfg := chattest.Config(b)
-	cfg.RateLimit, cfg.RateBurst = 1e9, 1e9
-	cfg.LogLevel = "warn"
-	one, two := chattest.Start(b, cfg), chattest.Start(b, cfg)
-	sender := chattest.Dial(b, one.URL())
-	sender.SignUp("sender")
-	sender.Send("channelJoin", map[string]any{"recipientUUID": ""})
-	sender.Expect("channelJoin", noise...)
+	one, two := twoInstances(b)
+	sender := inGeneral(b, one.URL(), "sender")
 	rs := make([]*chattest.WS, receivers)
 	for i := range rs {
-		rs[i] = chattest.Dial(b, two.URL())
-		rs[i].SignUp(fmt.Sprintf("r%03d", i))
-		rs[i].Send("channelJoin", map[string]any{"recipientUUID": ""})
-		rs[i].Expect("channelJoin", noise...)
+		rs[i] = inGeneral(b, two.URL(), fmt.Sprintf("r%03d", i))
 	}
 	lat := make([]time.Duration, 0, b.N*receivers)
 	b.ResetTimer()
@@ -75,6 +58,23 @@ func BenchmarkFanout(b *testing.B) {
 	b.StopTimer()
 	b.ReportMetric(float64(len(lat))/elapsed.Seconds(), "deliveries/s")
 	reportLatency(b, lat)
+}
+
+// twoInstances starts two servers on one Redis, without rate limits or
+// info logs.
+func twoInstances(b *testing.B) (one, two *app.App) {
+	cfg := chattest.Config(b)
+	unlimited(&cfg)
+	cfg.LogLevel = "warn"
+	return chattest.Start(b, cfg), chattest.Start(b, cfg)
+}
+
+// inGeneral connects a new user to url and joins the general channel.
+func inGeneral(b *testing.B, url, name string) *chattest.WS {
+	c := chattest.Dial(b, url)
+	c.SignUp(name)
+	join(b, c, "")
+	return c
 }
 
 func reportLatency(b *testing.B, lat []time.Duration) {

@@ -211,7 +211,7 @@ func TestIdempotentClientID(t *testing.T) {
 // users' messages are in flight must not make the connection skip them.
 func TestRetriedClientIDLosesNoOtherMessage(t *testing.T) {
 	cfg := chattest.Config(t)
-	cfg.RateLimit, cfg.RateBurst = 1e6, 1e6
+	unlimited(&cfg)
 	a := chattest.Start(t, cfg)
 	alice := chattest.Dial(t, a.URL())
 	alice.SignUp("alice")

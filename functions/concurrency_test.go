@@ -2,6 +2,7 @@ package functions_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net"
 	"strings"
@@ -126,7 +127,7 @@ func TestSlowConsumerIsDisconnected(t *testing.T) {
 	cfg.SendQueue = 4
 	cfg.MaxMessageLength = 60000
 	cfg.ReadLimit = 1 << 20
-	cfg.RateLimit, cfg.RateBurst = 1e6, 1e6
+	unlimited(&cfg)
 	a := chattest.Start(t, cfg)
 
 	// The slow client: a tiny receive buffer, and it stops reading after joining.
@@ -176,7 +177,7 @@ func TestSlowConsumerIsDisconnected(t *testing.T) {
 	for {
 		if _, _, err := slow.ReadMessage(); err != nil {
 			var ce *websocket.CloseError
-			if errorsAs(err, &ce) && ce.Code != websocket.CloseTryAgainLater && ce.Code != websocket.CloseAbnormalClosure {
+			if errors.As(err, &ce) && ce.Code != websocket.CloseTryAgainLater && ce.Code != websocket.CloseAbnormalClosure {
 				t.Fatalf("close code %d, want 1013", ce.Code)
 			}
 			if ne, ok := err.(net.Error); ok && ne.Timeout() {

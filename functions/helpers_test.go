@@ -1,7 +1,6 @@
 package functions_test
 
 import (
-	"errors"
 	"testing"
 
 	"github.com/redischat/chat/chatcore"
@@ -50,7 +49,7 @@ type sysPush struct {
 // noise are pushes a test may meet between the frames it waits for.
 var noise = []string{"sys", "typing"}
 
-func msgOf(t *testing.T, f chattest.Frame) message {
+func msgOf(t testing.TB, f chattest.Frame) message {
 	t.Helper()
 	var m message
 	f.Payload(t, &m)
@@ -58,7 +57,7 @@ func msgOf(t *testing.T, f chattest.Frame) message {
 }
 
 // join joins the channel with recipient ("" for general) and returns the reply.
-func join(t *testing.T, c *chattest.WS, recipient string, since ...int64) joinReply {
+func join(t testing.TB, c *chattest.WS, recipient string, since ...int64) joinReply {
 	t.Helper()
 	p := map[string]any{"recipientUUID": recipient}
 	if len(since) > 0 {
@@ -72,7 +71,7 @@ func join(t *testing.T, c *chattest.WS, recipient string, since ...int64) joinRe
 
 // send sends a message and waits for it to come back to the sender, which
 // must be joined to the channel.
-func send(t *testing.T, c *chattest.WS, recipient, text string) message {
+func send(t testing.TB, c *chattest.WS, recipient, text string) message {
 	t.Helper()
 	c.Send("channelMessage", map[string]any{"recipientUUID": recipient, "message": text})
 	m := msgOf(t, c.Expect("channelMessage", noise...))
@@ -83,7 +82,7 @@ func send(t *testing.T, c *chattest.WS, recipient, text string) message {
 }
 
 // expectSys returns the next sys push of type typ, skipping other pushes.
-func expectSys(t *testing.T, c *chattest.WS, typ string) sysPush {
+func expectSys(t testing.TB, c *chattest.WS, typ string) sysPush {
 	t.Helper()
 	for {
 		var s sysPush
@@ -103,7 +102,7 @@ func texts(ms []message) []string {
 }
 
 // expectPresence returns the next presence push about user, skipping others.
-func expectPresence(t *testing.T, c *chattest.WS, user string) chatcore.User {
+func expectPresence(t testing.TB, c *chattest.WS, user string) chatcore.User {
 	t.Helper()
 	for {
 		if s := expectSys(t, c, "presence"); s.Presence != nil && s.Presence.UUID == user {
@@ -112,13 +111,14 @@ func expectPresence(t *testing.T, c *chattest.WS, user string) chatcore.User {
 	}
 }
 
-func errorsAs(err error, target any) bool { return errors.As(err, target) }
+// unlimited lifts the per-connection rate limit, for tests that send fast.
+func unlimited(cfg *chatcore.Config) { cfg.RateLimit, cfg.RateBurst = 1e9, 1e9 }
 
 // noPresenceBeforeMessage reads c's frames up to the next channelMessage and
 // fails if one of them is a presence push about user. Pub/sub keeps the
 // order of an instance's one connection, so a message published after an
 // event comes after every push that event caused.
-func noPresenceBeforeMessage(t *testing.T, c *chattest.WS, user, what string) {
+func noPresenceBeforeMessage(t testing.TB, c *chattest.WS, user, what string) {
 	t.Helper()
 	for f := c.Next(); f.Type != "channelMessage"; f = c.Next() {
 		var s sysPush

@@ -107,7 +107,7 @@ func TestPubSubReconnectLosesNothing(t *testing.T) {
 	chattest.RequireRealRedis(t, "CLIENT KILL")
 	cfg := chattest.Config(t)
 	cfg.RedisClientName = "listener-" + strings.ReplaceAll(cfg.KeyPrefix, ":", "-")
-	cfg.RateLimit, cfg.RateBurst = 1e6, 1e6
+	unlimited(&cfg)
 	listenerSide := chattest.Start(t, cfg)
 	cfg2 := cfg
 	cfg2.RedisClientName = "sender"

@@ -43,7 +43,7 @@ var unsafeChars = regexp.MustCompile(`[^A-Za-z0-9_.-]+`)
 
 // Config returns a configuration for one test: the tests' Redis, a key
 // prefix of its own (whose keys are deleted when the test ends), the lowest
-// bcrypt cost, and presence timings short enough to watch.
+// bcrypt cost, and debug logs.
 func Config(t testing.TB) chatcore.Config {
 	t.Helper()
 	cfg := chatcore.DefaultConfig()
@@ -52,6 +52,7 @@ func Config(t testing.TB) chatcore.Config {
 	_, _ = rand.Read(b[:])
 	cfg.KeyPrefix = "test:" + unsafeChars.ReplaceAllString(t.Name(), "_") + ":" + hex.EncodeToString(b[:]) + ":"
 	cfg.BcryptCost = 4
+	cfg.LogLevel = "debug"
 	cfg.ShutdownTimeout = 5 * time.Second
 	t.Cleanup(func() { deletePrefix(t, cfg) })
 	return cfg

@@ -12,10 +12,12 @@ import (
 )
 
 // Start starts a server for cfg on a free port of 127.0.0.1, serving the
-// browser client, and shuts it down when the test ends.
+// browser client and logging at cfg.LogLevel to the test's log, and shuts it
+// down when the test ends.
 func Start(t testing.TB, cfg chatcore.Config) *app.App {
 	t.Helper()
-	a, err := app.Start(context.Background(), cfg, Logger(t), client.FS, "127.0.0.1:0")
+	level, _ := chatcore.ParseLogLevel(cfg.LogLevel)
+	a, err := app.Start(context.Background(), cfg, leveledLogger(t, level), client.FS, "127.0.0.1:0")
 	if err != nil {
 		t.Fatalf("start server: %v", err)
 	}
@@ -27,9 +29,11 @@ func Start(t testing.TB, cfg chatcore.Config) *app.App {
 	return a
 }
 
-// Logger returns a logger that writes to the test's log.
-func Logger(t testing.TB) *slog.Logger {
-	return slog.New(slog.NewTextHandler(testWriter{t}, &slog.HandlerOptions{Level: slog.LevelDebug}))
+// Logger returns a logger that writes everything to the test's log.
+func Logger(t testing.TB) *slog.Logger { return leveledLogger(t, slog.LevelDebug) }
+
+func leveledLogger(t testing.TB, level slog.Level) *slog.Logger {
+	return slog.New(slog.NewTextHandler(testWriter{t}, &slog.HandlerOptions{Level: level}))
 }
 
 type testWriter struct{ t testing.TB }
