@@ -12,21 +12,24 @@ import (
 )
 
 // bridge is the process's one Redis pub/sub connection, multiplexed over
-// every topic its connections need. Topics are reference counted: the first
-// Subscribe sends SUBSCRIBE and waits for Redis to confirm it (so a reader
-// that then reads history cannot miss a message published in between), the
-// last Unsubscribe sends UNSUBSCRIBE.
+// every topic its connections need. Topics are reference counted.
+// Subscribe and Unsubscribe only change counts in memory and wake the
+// bridge's command goroutine, the only one that sends SUBSCRIBE and
+// UNSUBSCRIBE (in batches), so no caller ever waits on the network.
 //
-// When the connection drops, run makes a new one, subscribes every topic
-// again and, once each is confirmed, calls onResubscribe so the hub can fetch
-// from the store what was published during the gap.
+// Every time Redis confirms a subscription (the first time, and again after
+// the connection was made anew) the bridge calls onConfirmed: what was
+// published before the confirmation may be missing, and the hub catches up
+// from the store.
 type bridge struct {
-	rdb           redis.UniversalClient
-	log           *slog.Logger
-	metrics       *Metrics
-	onMessage     func(topic string, payload []byte)
-	onResubscribe func(topic string)
-	pingEvery     time.Duration
+	rdb         redis.UniversalClient
+	log         *slog.Logger
+	metrics     *Metrics
+	onMessage   func(topic string, payload []byte)
+	onConfirmed func(topic string)
+	pingEvery   time.Duration
+
+	kick chan struct{} // topics changed, or a new connection needs them all
 
 	mu     sync.Mutex
 	ps     *redis.PubSub
@@ -34,75 +37,62 @@ type bridge struct {
 }
 
 type topicState struct {
-	refs       int
-	subscribed bool          // SUBSCRIBE sent on the current connection and no UNSUBSCRIBE since
-	pending    int           // confirmations still expected
-	ready      chan struct{} // closed when the last SUBSCRIBE sent is confirmed
-	resync     bool          // confirmed before a reconnect: fill the gap when confirmed again
+	refs    int
+	sent    bool          // SUBSCRIBE sent on the current connection and no UNSUBSCRIBE since
+	pending int           // confirmations still expected on the current connection
+	ready   chan struct{} // closed when the last SUBSCRIBE sent is confirmed
 }
 
 func newBridge(rdb redis.UniversalClient, log *slog.Logger, m *Metrics) *bridge {
-	return &bridge{rdb: rdb, log: log, metrics: m, pingEvery: 15 * time.Second, topics: map[string]*topicState{}}
+	return &bridge{
+		rdb: rdb, log: log, metrics: m, pingEvery: 15 * time.Second,
+		kick: make(chan struct{}, 1), topics: map[string]*topicState{},
+	}
 }
 
-// Subscribe adds a reference to topic and returns once Redis has confirmed
-// the subscription (at once when it already had).
-func (b *bridge) Subscribe(ctx context.Context, topic string) error {
+// Subscribe adds a reference to topic. The returned channel is closed once
+// Redis has confirmed the subscription (at once when it already had).
+func (b *bridge) Subscribe(topic string) <-chan struct{} {
 	b.mu.Lock()
+	defer b.mu.Unlock()
 	st := b.topics[topic]
 	if st == nil {
-		st = &topicState{}
+		st = &topicState{ready: make(chan struct{})}
 		b.topics[topic] = st
 	}
 	st.refs++
-	if !st.subscribed {
-		st.subscribed = true
-		st.pending++
-		if st.ready == nil || isClosed(st.ready) {
-			st.ready = make(chan struct{})
-		}
-		if b.ps != nil {
-			// An error here means the connection is broken: run sees it
-			// too, reconnects and subscribes every topic again.
-			if err := b.ps.Subscribe(ctx, topic); err != nil {
-				b.log.Debug("pubsub subscribe", "topic", topic, "err", err)
-			}
-		}
+	if !st.sent {
+		b.wake()
 	}
-	ready := st.ready
-	b.mu.Unlock()
-	select {
-	case <-ready:
-		return nil
-	case <-ctx.Done():
-		b.Unsubscribe(topic)
-		return ctx.Err()
-	}
+	return st.ready
 }
 
 // Unsubscribe drops a reference to topic.
 func (b *bridge) Unsubscribe(topic string) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	st := b.topics[topic]
-	if st == nil {
-		return
-	}
-	st.refs--
-	if st.refs > 0 {
-		return
-	}
-	st.subscribed = false
-	st.resync = false
-	if b.ps != nil {
-		if err := b.ps.Unsubscribe(context.Background(), topic); err != nil {
-			b.log.Debug("pubsub unsubscribe", "topic", topic, "err", err)
+	if st := b.topics[topic]; st != nil && st.refs > 0 {
+		st.refs--
+		if st.refs == 0 {
+			b.wake()
 		}
 	}
 }
 
-// run reads the pub/sub connection until ctx ends, reconnecting with backoff.
+func (b *bridge) wake() {
+	select {
+	case b.kick <- struct{}{}:
+	default:
+	}
+}
+
+// run reads the pub/sub connection until ctx ends, reconnecting with
+// backoff, and runs the command goroutine beside it.
 func (b *bridge) run(ctx context.Context) {
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() { defer wg.Done(); b.commands(ctx) }()
+	defer wg.Wait()
 	// A blocked receive does not watch ctx: closing the connection ends it.
 	stop := context.AfterFunc(ctx, func() {
 		b.mu.Lock()
@@ -125,7 +115,7 @@ func (b *bridge) run(ctx context.Context) {
 			break
 		}
 		b.metrics.RedisErrors.Add(1)
-		b.log.Warn("pubsub connection lost, reconnecting", "err", err)
+		b.log.Warn("pubsub connection lost, reconnecting", "err", err, "after", time.Since(start).Round(time.Millisecond).String())
 		if time.Since(start) > 10*time.Second {
 			backoff = 50 * time.Millisecond
 		}
@@ -133,14 +123,15 @@ func (b *bridge) run(ctx context.Context) {
 		case <-ctx.Done():
 		case <-time.After(backoff):
 		}
-		backoff = min(backoff*2, 3*time.Second)
+		backoff = min(backoff*2, 2*time.Second)
 	}
 	b.mu.Lock()
 	b.ps = nil
 	b.mu.Unlock()
 }
 
-// connect makes a new pub/sub connection and subscribes every live topic.
+// connect makes a new pub/sub connection; the command goroutine subscribes
+// every live topic on it.
 func (b *bridge) connect(ctx context.Context) *redis.PubSub {
 	b.mu.Lock()
 	defer b.mu.Unlock()
@@ -149,25 +140,63 @@ func (b *bridge) connect(ctx context.Context) *redis.PubSub {
 		_ = ps.Close() // stopped meanwhile: receive fails at once
 	}
 	b.ps = ps
-	var topics []string
 	for name, st := range b.topics {
 		if st.refs == 0 {
 			delete(b.topics, name)
 			continue
 		}
-		topics = append(topics, name)
-		st.subscribed = true
-		st.pending = 1
+		st.sent, st.pending = false, 0
 		if isClosed(st.ready) {
-			st.resync = true
+			st.ready = make(chan struct{})
 		}
 	}
-	if len(topics) > 0 {
-		if err := ps.Subscribe(ctx, topics...); err != nil {
-			b.log.Debug("pubsub resubscribe", "topics", len(topics), "err", err)
-		}
-	}
+	b.wake()
 	return ps
+}
+
+// commands sends what the topics' counts ask for: SUBSCRIBE for topics
+// with references not yet sent, UNSUBSCRIBE for topics without any.
+func (b *bridge) commands(ctx context.Context) {
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-b.kick:
+		}
+		b.mu.Lock()
+		ps := b.ps
+		var subs, unsubs []string
+		if ps != nil {
+			for name, st := range b.topics {
+				switch {
+				case st.refs > 0 && !st.sent:
+					st.sent = true
+					st.pending++
+					subs = append(subs, name)
+				case st.refs == 0 && st.sent:
+					st.sent = false
+					unsubs = append(unsubs, name)
+				}
+			}
+		}
+		b.mu.Unlock()
+		// An error here means the connection is broken: receive sees it
+		// too, and connect sends every topic again on the new one.
+		for len(subs) > 0 {
+			n := min(len(subs), 500)
+			if err := ps.Subscribe(ctx, subs[:n]...); err != nil {
+				b.log.Debug("pubsub subscribe", "topics", n, "err", err)
+			}
+			subs = subs[n:]
+		}
+		for len(unsubs) > 0 {
+			n := min(len(unsubs), 500)
+			if err := ps.Unsubscribe(ctx, unsubs[:n]...); err != nil {
+				b.log.Debug("pubsub unsubscribe", "topics", n, "err", err)
+			}
+			unsubs = unsubs[n:]
+		}
+	}
 }
 
 // receive handles what ps reads until it fails. Silence is checked with a
@@ -212,23 +241,20 @@ func (b *bridge) confirmed(topic string) {
 	if st.pending > 0 {
 		st.pending--
 	}
-	resync := false
-	if st.pending == 0 && st.subscribed {
-		if !isClosed(st.ready) {
-			close(st.ready)
-		}
-		resync, st.resync = st.resync, false
+	done := st.pending == 0 && st.sent
+	if done && !isClosed(st.ready) {
+		close(st.ready)
 	}
 	b.mu.Unlock()
-	if resync {
-		b.onResubscribe(topic)
+	if done {
+		b.onConfirmed(topic)
 	}
 }
 
 func (b *bridge) unsubscribed(topic string) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	if st := b.topics[topic]; st != nil && st.refs == 0 && st.pending == 0 {
+	if st := b.topics[topic]; st != nil && st.refs == 0 && !st.sent && st.pending == 0 {
 		delete(b.topics, topic)
 	}
 }
@@ -240,6 +266,20 @@ func (b *bridge) topicCount() int {
 	n := 0
 	for _, st := range b.topics {
 		if st.refs > 0 {
+			n++
+		}
+	}
+	return n
+}
+
+// confirmedCount returns how many topics with references Redis has
+// confirmed on the current connection.
+func (b *bridge) confirmedCount() int {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	n := 0
+	for _, st := range b.topics {
+		if st.refs > 0 && isClosed(st.ready) {
 			n++
 		}
 	}

@@ -19,15 +19,16 @@ type Config struct {
 	ServerAddress string `envconfig:"SERVER_ADDRESS" desc:"host:port to listen on; overrides PORT"`
 
 	// Redis. REDIS_URL wins over the separate variables when set.
-	RedisURL        string `envconfig:"REDIS_URL" desc:"redis:// or rediss:// URL with password and database"`
-	RedisAddress    string `envconfig:"REDIS_ADDRESS" desc:"host:port of Redis"`
-	RedisUsername   string `envconfig:"REDIS_USERNAME" desc:"Redis ACL user name"`
-	RedisPassword   string `envconfig:"REDIS_PASSWORD" desc:"Redis AUTH password"`
-	RedisDB         int    `envconfig:"REDIS_DB" default:"0" desc:"Redis database number"`
-	RedisTLS        bool   `envconfig:"REDIS_TLS" default:"false" desc:"connect to Redis over TLS"`
-	RedisCACert     string `envconfig:"REDIS_CA_CERT" desc:"PEM file of the CA that signed the Redis server certificate"`
-	RedisClientName string `envconfig:"REDIS_CLIENT_NAME" default:"chat" desc:"name the server's Redis connections show in CLIENT LIST"`
-	KeyPrefix       string `envconfig:"KEY_PREFIX" default:"chat:" desc:"prefix of every Redis key and pub/sub channel"`
+	RedisURL        string        `envconfig:"REDIS_URL" desc:"redis:// or rediss:// URL with password and database"`
+	RedisAddress    string        `envconfig:"REDIS_ADDRESS" desc:"host:port of Redis"`
+	RedisUsername   string        `envconfig:"REDIS_USERNAME" desc:"Redis ACL user name"`
+	RedisPassword   string        `envconfig:"REDIS_PASSWORD" desc:"Redis AUTH password"`
+	RedisDB         int           `envconfig:"REDIS_DB" default:"0" desc:"Redis database number"`
+	RedisTLS        bool          `envconfig:"REDIS_TLS" default:"false" desc:"connect to Redis over TLS"`
+	RedisCACert     string        `envconfig:"REDIS_CA_CERT" desc:"PEM file of the CA that signed the Redis server certificate"`
+	RedisClientName string        `envconfig:"REDIS_CLIENT_NAME" default:"chat" desc:"name the server's Redis connections show in CLIENT LIST"`
+	RedisTimeout    time.Duration `envconfig:"REDIS_TIMEOUT" default:"3s" desc:"deadline of one Redis command's read or write; a request gets 503 after it"`
+	KeyPrefix       string        `envconfig:"KEY_PREFIX" default:"chat:" desc:"prefix of every Redis key and pub/sub channel"`
 
 	// Chat behaviour.
 	SessionTTL       time.Duration `envconfig:"SESSION_TTL" default:"24h" desc:"sliding lifetime of an access key"`
@@ -38,6 +39,9 @@ type Config struct {
 	MaxMessageLength int           `envconfig:"MAX_MESSAGE_LENGTH" default:"4096" desc:"longest message text, in characters"`
 	UsersLimit       int           `envconfig:"USERS_LIMIT" default:"1000" desc:"most users in a users or channelJoin reply"`
 	BcryptCost       int           `envconfig:"BCRYPT_COST" default:"10" desc:"bcrypt cost of password hashes"`
+	PositionCheck    time.Duration `envconfig:"POSITION_CHECK" default:"30s" desc:"how often an instance compares its channels' positions with Redis and catches up"`
+	SendReplicas     int           `envconfig:"SEND_REPLICAS" default:"0" desc:"replicas that must have a message before it is delivered (Redis WAIT); 0 for none"`
+	SendReplicaWait  time.Duration `envconfig:"SEND_REPLICA_TIMEOUT" default:"500ms" desc:"how long a send waits for SEND_REPLICAS before it fails with 503"`
 
 	// Connections.
 	ReadLimit     int           `envconfig:"READ_LIMIT" default:"65536" desc:"largest frame or HTTP body, in bytes"`
@@ -122,7 +126,8 @@ func (c Config) Validate() error {
 	}
 	durations := map[string]time.Duration{
 		"SESSION_TTL": c.SessionTTL, "PING_INTERVAL": c.PingInterval, "WRITE_TIMEOUT": c.WriteTimeout,
-		"PRESENCE_REFRESH": c.PresenceRefresh, "PRESENCE_TTL": c.PresenceTTL, "SHUTDOWN_TIMEOUT": c.ShutdownTimeout,
+		"PRESENCE_REFRESH": c.PresenceRefresh, "POSITION_CHECK": c.PositionCheck, "REDIS_TIMEOUT": c.RedisTimeout,
+		"SEND_REPLICA_TIMEOUT": c.SendReplicaWait, "PRESENCE_TTL": c.PresenceTTL, "SHUTDOWN_TIMEOUT": c.ShutdownTimeout,
 	}
 	for name, d := range durations {
 		if d <= 0 {
@@ -134,6 +139,9 @@ func (c Config) Validate() error {
 	}
 	if c.BcryptCost < 4 || c.BcryptCost > 31 {
 		errs = append(errs, fmt.Errorf("config: BCRYPT_COST must be 4 to 31, got %d", c.BcryptCost))
+	}
+	if c.SendReplicas < 0 {
+		errs = append(errs, fmt.Errorf("config: SEND_REPLICAS must not be negative, got %d", c.SendReplicas))
 	}
 	if c.RedisDB < 0 {
 		errs = append(errs, fmt.Errorf("config: REDIS_DB must not be negative, got %d", c.RedisDB))

@@ -12,19 +12,21 @@ import (
 	"github.com/gorilla/websocket"
 )
 
-// requestTimeout bounds the handling of one request.
-const requestTimeout = 15 * time.Second
+// requestTimeout bounds the handling of one request: a request that waits
+// on a stalled Redis is answered 503 within it.
+const requestTimeout = 5 * time.Second
 
 // Conn is one websocket connection. Its reader goroutine (the one that
 // called Hub.Serve) reads frames and runs their handlers in order; its
 // writer goroutine is the only one that writes frames to the socket, from a
 // bounded queue that everyone else appends to without waiting.
 type Conn struct {
-	hub *Hub
-	ws  *websocket.Conn
-	id  string
-	log *slog.Logger
-	ctx context.Context
+	hub    *Hub
+	ws     *websocket.Conn
+	id     string
+	log    *slog.Logger
+	ctx    context.Context
+	cancel context.CancelFunc
 
 	wake       chan struct{} // a frame was queued, or the connection is closing
 	readerDone chan struct{}
@@ -41,9 +43,11 @@ type Conn struct {
 	accessKey  string
 	channel    Channel
 	joined     bool
-	joining    bool       // between subscribing and the join reply: live frames wait in pending
-	pending    []outFrame //
-	lastOffset int64      // highest message offset sent on the joined channel
+	joining    bool          // between subscribing and the join reply: live frames wait in pending
+	pending    []outFrame    //
+	lastOffset int64         // highest message offset sent on the joined channel
+	waitFor    int64         // an offset a handler waits to see sent (its own message)
+	waitDone   chan struct{} // closed when it is
 }
 
 // outFrame is a frame waiting for the writer: a prepared message shared by
@@ -84,9 +88,13 @@ func (c *Conn) AccessKey() string {
 func (c *Conn) serve(ctx context.Context, dispatch func(context.Context, *Conn, []byte)) {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	c.ctx = ctx
+	c.ctx, c.cancel = ctx, cancel
 	go c.writeLoop()
-	ready, _ := Frame("ready", map[string]string{"sessionUUID": c.id})
+	hello := map[string]string{"sessionUUID": c.id}
+	if e := c.hub.node.DataEpoch(); e != "" {
+		hello["dataEpoch"] = e
+	}
+	ready, _ := Frame("ready", hello)
 	c.Reply(ready)
 	c.readLoop(dispatch)
 	close(c.readerDone)
@@ -100,7 +108,9 @@ func (c *Conn) serve(ctx context.Context, dispatch func(context.Context, *Conn, 
 	}
 	c.signal()
 	<-c.writerDone
-	cleanup, done := context.WithTimeout(context.WithoutCancel(ctx), 3*time.Second)
+	// Leaving and signing out tell Redis; bounded, so that a dead Redis
+	// cannot hold a shutdown past Cloud Run's limit.
+	cleanup, done := context.WithTimeout(context.WithoutCancel(ctx), time.Second)
 	defer done()
 	c.hub.remove(cleanup, c)
 }
@@ -232,6 +242,15 @@ func (c *Conn) signal() {
 // cut closes the socket at once.
 func (c *Conn) cut() { c.cutOnce.Do(func() { _ = c.ws.Close() }) }
 
+// abort cancels the request in progress (one stuck on Redis, say) and
+// cuts the socket: the end of a shutdown that ran out of time.
+func (c *Conn) abort() {
+	if c.cancel != nil {
+		c.cancel()
+	}
+	c.cut()
+}
+
 // closeWith sends what is queued, then a close frame with code, then ends
 // the connection.
 func (c *Conn) closeWith(code int, text string) {
@@ -305,13 +324,13 @@ func (c *Conn) after(ok bool) {
 // joined to it and is not to be skipped. Message frames are sent once each:
 // an offset at or below the last one sent is dropped; during a join they
 // wait until the join reply is queued.
-func (c *Conn) pushChannel(channelID string, h header, prepared func() *websocket.PreparedMessage) {
+func (c *Conn) pushChannel(channelID string, h header, pm *websocket.PreparedMessage) {
 	c.mu.Lock()
 	if c.closing || !c.joined || c.channel.ID != channelID || h.skipUser != "" && c.signedIn && c.user.UUID == h.skipUser {
 		c.mu.Unlock()
 		return
 	}
-	f := outFrame{pm: prepared(), offset: h.offset, droppable: h.droppable}
+	f := outFrame{pm: pm, offset: h.offset, droppable: h.droppable}
 	ok := true
 	switch {
 	case c.joining:
@@ -322,22 +341,33 @@ func (c *Conn) pushChannel(channelID string, h header, prepared func() *websocke
 		}
 	case h.offset > 0 && h.offset <= c.lastOffset:
 	default:
-		c.lastOffset = max(c.lastOffset, h.offset)
+		if h.offset > 0 {
+			c.sentLocked(h.offset)
+		}
 		ok = c.enqueueLocked(f)
 	}
 	c.mu.Unlock()
 	c.after(ok)
 }
 
+// sentLocked records that the message at offset is queued for the client.
+func (c *Conn) sentLocked(offset int64) {
+	c.lastOffset = offset
+	if c.waitDone != nil && offset >= c.waitFor {
+		close(c.waitDone)
+		c.waitDone = nil
+	}
+}
+
 // pushUser queues a frame published for this connection's user, unless the
 // connection is joined to the channel the frame skips.
-func (c *Conn) pushUser(h header, prepared func() *websocket.PreparedMessage) {
+func (c *Conn) pushUser(h header, pm *websocket.PreparedMessage) {
 	c.mu.Lock()
 	if h.skipChannel != "" && c.joined && c.channel.ID == h.skipChannel {
 		c.mu.Unlock()
 		return
 	}
-	ok := c.enqueueLocked(outFrame{pm: prepared(), droppable: h.droppable})
+	ok := c.enqueueLocked(outFrame{pm: pm, droppable: h.droppable})
 	c.mu.Unlock()
 	c.after(ok)
 }

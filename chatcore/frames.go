@@ -46,15 +46,18 @@ func typingFrame(user User, recipientUUID string) []byte {
 }
 
 // header is the line in front of every frame the bridge carries:
-// "offset,skipUser,skipChannel[,d]". offset is set for stored messages;
-// skipUser names a user whose connections must not get the frame;
-// skipChannel names a channel whose joined connections must not get it; d
-// marks a frame that may be dropped under load.
+// "offset,skipUser,skipChannel,flags,epoch". offset is set for stored
+// messages; skipUser names a user whose connections must not get the frame;
+// skipChannel names a channel whose joined connections must not get it;
+// flags holds "d" for a frame that may be dropped under load; epoch is the
+// epoch of the channel's stream for stored messages. Instances of an older
+// version read only the first four fields and ignore the rest.
 type header struct {
 	offset      int64
 	skipUser    string
 	skipChannel string
 	droppable   bool
+	epoch       string
 }
 
 func parsePayload(p []byte) (header, []byte, bool) {
@@ -62,7 +65,7 @@ func parsePayload(p []byte) (header, []byte, bool) {
 	if !ok {
 		return header{}, nil, false
 	}
-	parts := bytes.SplitN(line, []byte{','}, 4)
+	parts := bytes.SplitN(line, []byte{','}, 5)
 	var h header
 	if len(parts[0]) > 0 {
 		n, err := strconv.ParseInt(string(parts[0]), 10, 64)
@@ -78,11 +81,14 @@ func parsePayload(p []byte) (header, []byte, bool) {
 		h.skipChannel = string(parts[2])
 	}
 	h.droppable = len(parts) > 3 && string(parts[3]) == "d"
+	if len(parts) > 4 {
+		h.epoch = string(parts[4])
+	}
 	return h, frame, true
 }
 
 func (h header) encode(frame []byte) []byte {
-	b := make([]byte, 0, len(frame)+len(h.skipUser)+len(h.skipChannel)+24)
+	b := make([]byte, 0, len(frame)+len(h.skipUser)+len(h.skipChannel)+len(h.epoch)+24)
 	if h.offset > 0 {
 		b = strconv.AppendInt(b, h.offset, 10)
 	}
@@ -90,11 +96,38 @@ func (h header) encode(frame []byte) []byte {
 	b = append(b, h.skipUser...)
 	b = append(b, ',')
 	b = append(b, h.skipChannel...)
+	b = append(b, ',')
 	if h.droppable {
-		b = append(b, ",d"...)
+		b = append(b, 'd')
+	}
+	if h.epoch != "" {
+		b = append(b, ',')
+		b = append(b, h.epoch...)
 	}
 	b = append(b, '\n')
 	return append(b, frame...)
+}
+
+// messageFrame is the channelMessage push of a stored message's JSON, built
+// the same way as the send script builds it, so that a copy read back from
+// the store and the copy published are the same bytes.
+func messageFrame(msg []byte) []byte {
+	const head = `{"type":"channelMessage","channelMessage":`
+	b := make([]byte, 0, len(head)+len(msg)+1)
+	b = append(b, head...)
+	b = append(b, msg...)
+	return append(b, '}')
+}
+
+// notifyFrame is the notify push of a private message's JSON to its
+// recipient; sender names the channel from the recipient's side.
+func notifyFrame(sender string, msg []byte) []byte {
+	b := make([]byte, 0, len(msg)+len(sender)+64)
+	b = append(b, `{"type":"notify","notify":{"recipientUUID":"`...)
+	b = append(b, sender...)
+	b = append(b, `","message":`...)
+	b = append(b, msg...)
+	return append(b, "}}"...)
 }
 
 // ErrorFrame returns the protocol's error frame. request is the type of the

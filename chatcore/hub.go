@@ -6,7 +6,6 @@ import (
 	"hash/maphash"
 	"log/slog"
 	"sync"
-	"sync/atomic"
 
 	"github.com/gorilla/websocket"
 )
@@ -14,68 +13,72 @@ import (
 // Hub holds the websocket connections of one process: which channel each
 // has joined, which user each is signed in as, and the fan-out of frames the
 // bridge reads from Redis to them.
+//
+// Channels and users are split over shards by the hash of their ID. Each
+// shard has one worker goroutine that delivers its frames in order, so
+// that the bridge's reader never waits on a client and both cores deliver.
+// A channel's delivery state (its epoch, the offset delivered last, the
+// frames held during a catch-up) belongs to its shard's worker.
 type Hub struct {
-	node *Node
+	node   *Node
+	seed   maphash.Seed
+	shards []*shard
+	view   *presenceView
 
 	// presenceLocks serialise the sign-in and sign-out of one user on this
 	// instance, so that "first connection" and "last connection" decisions
 	// and the Redis calls that follow them happen in order.
 	presenceLocks [64]sync.Mutex
-	seed          maphash.Seed
 
-	mu       sync.RWMutex
-	conns    map[*Conn]struct{}
-	channels map[string]*hubChannel // by channel ID
-	users    map[string]*hubUser    // by user ID
-	topics   map[string]topicTarget // bridge topic -> what it feeds
-	closing  bool
-	wg       sync.WaitGroup // one per Serve
+	ctx  context.Context // ends when the node stops: catch-ups give up
+	stop context.CancelFunc
+
+	mu      sync.Mutex
+	conns   map[*Conn]struct{}
+	closing bool
+	wg      sync.WaitGroup // one per Serve
+	workers sync.WaitGroup
 }
 
-type hubChannel struct {
-	conns map[*Conn]struct{}
-	last  atomic.Int64 // highest offset seen on this channel: where a gap fill starts
-	// synced is set once last is known: a join has read the channel, or a
-	// message came. Until then a gap fill would start from nothing.
-	synced atomic.Bool
-}
-
-type hubUser struct {
-	user  User
-	conns map[*Conn]struct{}
-}
-
-type topicKind int
-
-const (
-	topicChannel topicKind = iota + 1
-	topicUser
-	topicBroadcast
-)
-
-type topicTarget struct {
-	kind topicKind
-	id   string
-}
+// shardCount is the number of hub shards: a few per core is enough for
+// the locks and workers not to be what a fan-out waits on.
+const shardCount = 16
 
 // ErrClosing is returned by Serve once Shutdown has begun.
 var ErrClosing = errors.New("server is shutting down")
 
 func newHub(n *Node) *Hub {
-	return &Hub{
-		node:     n,
-		seed:     maphash.MakeSeed(),
-		conns:    map[*Conn]struct{}{},
-		channels: map[string]*hubChannel{},
-		users:    map[string]*hubUser{},
-		topics:   map[string]topicTarget{n.keys.BroadcastTopic(): {kind: topicBroadcast}},
+	ctx, stop := context.WithCancel(context.Background())
+	h := &Hub{node: n, seed: maphash.MakeSeed(), conns: map[*Conn]struct{}{}, ctx: ctx, stop: stop}
+	h.view = newPresenceView(h)
+	for range shardCount {
+		h.shards = append(h.shards, newShard(h))
 	}
+	return h
+}
+
+// startWorkers starts one delivery goroutine per shard.
+func (h *Hub) startWorkers() {
+	for _, s := range h.shards {
+		h.workers.Add(1)
+		go func() { defer h.workers.Done(); s.work(h.ctx) }()
+	}
+}
+
+// stopWorkers ends the delivery goroutines and every catch-up.
+func (h *Hub) stopWorkers() {
+	h.stop()
+	h.workers.Wait()
+}
+
+func (h *Hub) shardOf(id string) *shard {
+	return h.shards[maphash.String(h.seed, id)%uint64(len(h.shards))]
 }
 
 // Accepting reports whether the hub takes new connections.
 func (h *Hub) Accepting() bool {
-	h.mu.RLock()
-	defer h.mu.RUnlock()
+	h.mu.Lock()
+	defer h.mu.Unlock()
 	return !h.closing
 }
 
@@ -108,155 +111,73 @@ func (h *Hub) remove(ctx context.Context, c *Conn) {
 	h.mu.Unlock()
 }
 
+// onPublish hands a payload the bridge read to the shard it is for. It
+// never waits on a client; it waits only when a shard's queue is full.
+func (h *Hub) onPublish(topic string, payload []byte) {
+	hdr, frame, ok := parsePayload(payload)
+	if !ok {
+		h.node.log.Error("bridge: malformed payload", "topic", topic, "bytes", len(payload))
+		return
+	}
+	kind, id, ok := h.node.keys.parseTopic(topic)
+	if !ok {
+		return
+	}
+	j := job{kind: jobLive, topic: kind, id: id, hdr: hdr, frame: frame}
+	if kind != topicBroadcast {
+		h.shardOf(id).send(j)
+		return
+	}
+	h.view.observe(frame)
+	j.pm = prepare(frame)
+	for _, s := range h.shards {
+		s.send(j)
+	}
+}
+
+// onConfirmed runs when Redis confirmed a subscription: a channel catches
+// up from the store with what may have been published before; the
+// broadcast topic brings presence up to date.
+func (h *Hub) onConfirmed(topic string) {
+	kind, id, ok := h.node.keys.parseTopic(topic)
+	if !ok {
+		return
+	}
+	switch kind {
+	case topicChannel:
+		h.shardOf(id).send(job{kind: jobResync, topic: topicChannel, id: id})
+	case topicBroadcast:
+		h.node.refreshDataEpoch()
+		go h.view.resync(h.ctx)
+	}
+}
+
 func (h *Hub) presenceLock(userID string) *sync.Mutex {
 	return &h.presenceLocks[maphash.String(h.seed, userID)%uint64(len(h.presenceLocks))]
 }
 
-// attachUser records that c is signed in as u; the user's first connection
-// on this instance subscribes to the user's topic and marks them online.
-func (h *Hub) attachUser(ctx context.Context, c *Conn, u User) error {
-	lock := h.presenceLock(u.UUID)
-	lock.Lock()
-	defer lock.Unlock()
+// Stats returns the hub's gauges.
+func (h *Hub) Stats() (connections, users, channels int) {
 	h.mu.Lock()
-	hu := h.users[u.UUID]
-	first := hu == nil
-	if first {
-		hu = &hubUser{user: u, conns: map[*Conn]struct{}{}}
-		h.users[u.UUID] = hu
-		h.topics[h.node.keys.UserTopic(u.UUID)] = topicTarget{kind: topicUser, id: u.UUID}
-	}
-	hu.conns[c] = struct{}{}
+	connections = len(h.conns)
 	h.mu.Unlock()
-	if !first {
-		return nil
+	for _, s := range h.shards {
+		s.mu.Lock()
+		users += len(s.users)
+		channels += len(s.channels)
+		s.mu.Unlock()
 	}
-	err := h.node.bridge.Subscribe(ctx, h.node.keys.UserTopic(u.UUID))
-	if err == nil {
-		_, err = h.node.store.SetOnline(ctx, h.node.instance, u)
-		if err != nil {
-			h.node.bridge.Unsubscribe(h.node.keys.UserTopic(u.UUID))
-		}
-	}
-	if err != nil {
-		h.mu.Lock()
-		delete(h.users, u.UUID)
-		delete(h.topics, h.node.keys.UserTopic(u.UUID))
-		h.mu.Unlock()
-	}
-	return err
-}
-
-// detachUser undoes attachUser; the user's last connection on this instance
-// unsubscribes and removes this instance's presence mark.
-func (h *Hub) detachUser(ctx context.Context, c *Conn, userID string) {
-	lock := h.presenceLock(userID)
-	lock.Lock()
-	defer lock.Unlock()
-	h.mu.Lock()
-	hu := h.users[userID]
-	if hu == nil {
-		h.mu.Unlock()
-		return
-	}
-	delete(hu.conns, c)
-	last := len(hu.conns) == 0
-	if last {
-		delete(h.users, userID)
-		delete(h.topics, h.node.keys.UserTopic(userID))
-	}
-	closing := h.closing
-	h.mu.Unlock()
-	if !last {
-		return
-	}
-	h.node.bridge.Unsubscribe(h.node.keys.UserTopic(userID))
-	if closing {
-		// The instance is shutting down (a deploy, a scale-in): its clients
-		// reconnect to another instance within seconds, so the mark is left
-		// to expire rather than flicker every user offline and online.
-		return
-	}
-	if _, err := h.node.store.SetOffline(ctx, h.node.instance, userID); err != nil {
-		// The mark expires by itself within PRESENCE_TTL.
-		h.node.metrics.RedisErrors.Add(1)
-		h.node.log.Warn("presence: set offline failed", "user", userID, "err", err)
-	}
-}
-
-// joinChannel adds c to channel's local set and its topic.
-func (h *Hub) joinChannel(c *Conn, channelID string) {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	hc := h.channels[channelID]
-	if hc == nil {
-		hc = &hubChannel{conns: map[*Conn]struct{}{}}
-		h.channels[channelID] = hc
-		h.topics[h.node.keys.ChannelTopic(channelID)] = topicTarget{kind: topicChannel, id: channelID}
-	}
-	hc.conns[c] = struct{}{}
-}
-
-// leaveChannel removes c from channel's local set.
-func (h *Hub) leaveChannel(c *Conn, channelID string) {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	hc := h.channels[channelID]
-	if hc == nil {
-		return
-	}
-	delete(hc.conns, c)
-	if len(hc.conns) == 0 {
-		delete(h.channels, channelID)
-		delete(h.topics, h.node.keys.ChannelTopic(channelID))
-	}
-}
-
-// seen raises the channel's highest offset seen.
-func (h *Hub) seen(channelID string, offset int64) {
-	h.mu.RLock()
-	if hc := h.channels[channelID]; hc != nil {
-		hc.raise(offset)
-	}
-	h.mu.RUnlock()
-}
-
-func (hc *hubChannel) raise(offset int64) {
-	hc.synced.Store(true)
-	for {
-		cur := hc.last.Load()
-		if offset <= cur || hc.last.CompareAndSwap(cur, offset) {
-			return
-		}
-	}
-}
-
-// refreshPresence renews this instance's presence marks of its users with
-// every presence lock held, so that no user's last connection can leave (and
-// their mark be removed) between the list being read and the marks being
-// renewed: that would bring them back online.
-func (h *Hub) refreshPresence(ctx context.Context) error {
-	for i := range h.presenceLocks {
-		h.presenceLocks[i].Lock()
-		defer h.presenceLocks[i].Unlock()
-	}
-	h.mu.RLock()
-	users := make([]User, 0, len(h.users))
-	for _, hu := range h.users {
-		users = append(users, hu.user)
-	}
-	h.mu.RUnlock()
-	return h.node.store.RefreshOnline(ctx, h.node.instance, users)
+	return connections, users, channels
 }
 
 // accessKeys returns the access keys in use by signed-in connections.
 func (h *Hub) accessKeys() []string {
-	h.mu.RLock()
+	h.mu.Lock()
 	conns := make([]*Conn, 0, len(h.conns))
 	for c := range h.conns {
 		conns = append(conns, c)
 	}
-	h.mu.RUnlock()
+	h.mu.Unlock()
 	seen := map[string]bool{}
 	var keys []string
 	for _, c := range conns {
@@ -268,15 +189,9 @@ func (h *Hub) accessKeys() []string {
 	return keys
 }
 
-// Stats returns the hub's gauges.
-func (h *Hub) Stats() (connections, users, channels int) {
-	h.mu.RLock()
-	defer h.mu.RUnlock()
-	return len(h.conns), len(h.users), len(h.channels)
-}
-
 // shutdown closes every connection with 1012 and waits for them to end, or
-// for ctx, after which the rest are cut.
+// for ctx, after which the rest are cut and their handlers' contexts
+// cancelled.
 func (h *Hub) shutdown(ctx context.Context) error {
 	h.mu.Lock()
 	h.closing = true
@@ -295,7 +210,7 @@ func (h *Hub) shutdown(ctx context.Context) error {
 		return nil
 	case <-ctx.Done():
 		for _, c := range conns {
-			c.cut()
+			c.abort()
 		}
 		<-done
 		return ctx.Err()

@@ -1,5 +1,7 @@
 package chatcore
 
+import "strings"
+
 // Keys builds every Redis key and pub/sub channel name of the service, from
 // one prefix. Keys that a script touches together share a hash tag ({...}),
 // so that each group lives on one Redis Cluster slot: all user records in
@@ -33,6 +35,19 @@ func (k Keys) ChannelSeq(id string) string { return k.channel(id) + ":seq" }
 // "m" the message JSON, trimmed to the retention bound.
 func (k Keys) ChannelLog(id string) string { return k.channel(id) + ":log" }
 
+// ChannelEpoch is a STRING: a random ID created with the channel's stream
+// and replaced when the stream is found to have gone back (Redis lost data,
+// a failover lost the last writes). A client's position is an offset and
+// this epoch.
+func (k Keys) ChannelEpoch(id string) string { return k.channel(id) + ":epoch" }
+
+// SentMessage is a STRING holding the offset a message (by its UUID) was
+// stored at, kept a minute, so that a command that Redis runs twice (a
+// client library's retry after a timeout) stores the message once.
+func (k Keys) SentMessage(channelID, messageID string) string {
+	return k.channel(channelID) + ":sent:" + messageID
+}
+
 // ChannelMembers is a SET of the user IDs that have joined a channel.
 func (k Keys) ChannelMembers(id string) string { return k.channel(id) + ":members" }
 
@@ -41,6 +56,11 @@ func (k Keys) ChannelMembers(id string) string { return k.channel(id) + ":member
 func (k Keys) ClientID(channelID, userID, clientID string) string {
 	return k.channel(channelID) + ":cid:" + userID + ":" + clientID
 }
+
+// DataEpoch is a STRING: a random ID created when the chat's data is, so
+// that clients can tell that Redis lost everything (restart without
+// persistence) from an ordinary reconnect.
+func (k Keys) DataEpoch() string { return k.prefix + "data:epoch" }
 
 // PresenceOnline is a ZSET of online user IDs scored by the time (Unix ms)
 // their presence expires unless an instance renews it.
@@ -61,3 +81,30 @@ func (k Keys) UserTopic(id string) string { return k.prefix + "user:" + id + ":p
 // BroadcastTopic is the pub/sub channel of frames for every signed-in
 // connection of every instance (presence).
 func (k Keys) BroadcastTopic() string { return k.prefix + "broadcast" }
+
+// topicKind is what a pub/sub topic feeds.
+type topicKind int
+
+const (
+	topicChannel topicKind = iota + 1
+	topicUser
+	topicBroadcast
+)
+
+// parseTopic returns what a topic built by ChannelTopic, UserTopic or
+// BroadcastTopic feeds, and the channel or user ID it names.
+func (k Keys) parseTopic(topic string) (topicKind, string, bool) {
+	rest, ok := strings.CutPrefix(topic, k.prefix)
+	if !ok {
+		return 0, "", false
+	}
+	switch {
+	case rest == "broadcast":
+		return topicBroadcast, "", true
+	case strings.HasPrefix(rest, "{ch:") && strings.HasSuffix(rest, "}:pub"):
+		return topicChannel, rest[len("{ch:") : len(rest)-len("}:pub")], true
+	case strings.HasPrefix(rest, "user:") && strings.HasSuffix(rest, ":pub"):
+		return topicUser, rest[len("user:") : len(rest)-len(":pub")], true
+	}
+	return 0, "", false
+}

@@ -17,9 +17,15 @@ import (
 // clientIDTTL is how long a clientID is remembered (the protocol's 10 minutes).
 const clientIDTTL = 10 * time.Minute
 
+// sentTTL is how long a message's own dedupe key is kept: longer than any
+// client library retry of the send script can come after the first run
+// (a Redis stalled for seconds runs the first and the retries back to back).
+const sentTTL = time.Minute
+
 // Sent is the result of storing a message.
 type Sent struct {
 	Offset    int64
+	Epoch     string          // the channel's epoch
 	JSON      json.RawMessage // the Message as stored and delivered, Offset included
 	Duplicate bool            // the clientID was seen: nothing was stored or published
 }
@@ -27,7 +33,14 @@ type Sent struct {
 // Send stores a message from sender in ch (to recipient, for a private
 // channel), gives it the channel's next offset and publishes it to every
 // instance, in one atomic script. A clientID seen from the same sender in
-// the last 10 minutes stores nothing and returns the first message.
+// the last 10 minutes stores nothing and returns the first message. The
+// script is idempotent by itself: run twice (a retry after a timeout), it
+// stores the message once.
+//
+// With SEND_REPLICAS set, the message is published only once that many
+// replicas have it (WAIT); when they do not confirm in time the send fails
+// with 503, the message stays stored, and a retry with the same clientID
+// publishes it.
 func (s *Store) Send(ctx context.Context, sender User, ch Channel, recipient *User, text, clientID string) (Sent, error) {
 	if err := CheckText(text, s.cfg.MaxMessageLength); err != nil {
 		return Sent{}, err
@@ -54,21 +67,34 @@ func (s *Store) Send(ctx context.Context, sender User, ch Channel, recipient *Us
 	if err != nil {
 		return Sent{}, fmt.Errorf("encode message: %w", err)
 	}
-	keys := []string{s.keys.ChannelSeq(ch.ID), s.keys.ChannelLog(ch.ID)}
+	dedupe, ttl := s.keys.SentMessage(ch.ID, m.UUID), sentTTL
 	if clientID != "" {
-		keys = append(keys, s.keys.ClientID(ch.ID, sender.UUID, clientID))
+		dedupe, ttl = s.keys.ClientID(ch.ID, sender.UUID, clientID), clientIDTTL
 	}
-	res, err := s.scripts.send.Run(ctx, s.rdb, keys,
-		body, s.cfg.Retention, s.keys.ChannelTopic(ch.ID), int(clientIDTTL/time.Second),
-		notifyTopic, ch.ID, sender.UUID).Slice()
+	keys := []string{s.keys.ChannelSeq(ch.ID), s.keys.ChannelLog(ch.ID), dedupe, s.keys.ChannelEpoch(ch.ID)}
+	publish := "1"
+	if s.cfg.SendReplicas > 0 {
+		publish = "0"
+	}
+	args := []any{body, s.cfg.Retention, s.keys.ChannelTopic(ch.ID), int(ttl / time.Second),
+		notifyTopic, ch.ID, sender.UUID, newEpoch(), publish}
+	var res []any
+	var replicas int64
+	if s.cfg.SendReplicas > 0 {
+		res, replicas, err = s.sendAndWait(ctx, keys, args)
+	} else {
+		res, err = s.scripts.send.Run(ctx, s.rdb, keys, args...).Slice()
+	}
 	if err != nil {
 		return Sent{}, fmt.Errorf("send to %s: %w", ch.ID, err)
 	}
-	if len(res) != 3 {
+	if len(res) != 4 {
 		return Sent{}, fmt.Errorf("send to %s: unexpected reply %v", ch.ID, res)
 	}
 	off, _ := res[1].(int64)
 	js, _ := res[2].(string)
+	epoch, _ := res[3].(string)
+	sent := Sent{Offset: off, Epoch: epoch, Duplicate: res[0] != int64(1)}
 	if js == "" {
 		// A retry of a message trimmed from the channel since: all that is
 		// left of it is its offset.
@@ -76,24 +102,80 @@ func (s *Store) Send(ctx context.Context, sender User, ch Channel, recipient *Us
 			Offset   int64  `json:"Offset"`
 			ClientID string `json:"ClientID"`
 		}{off, clientID})
-		js = string(b)
+		sent.JSON = b
+		return sent, nil
 	}
-	return Sent{Offset: off, JSON: json.RawMessage(js), Duplicate: res[0] != int64(1)}, nil
+	sent.JSON = json.RawMessage(js)
+	if s.cfg.SendReplicas > 0 {
+		if replicas < int64(s.cfg.SendReplicas) {
+			return Sent{}, ErrNotReplicated
+		}
+		if err := s.publishStored(ctx, ch, sender, notifyTopic, sent); err != nil {
+			return Sent{}, err
+		}
+	}
+	return sent, nil
+}
+
+// sendAndWait runs the send script and WAIT on one connection (WAIT counts
+// the replicas that have this connection's writes) and returns the
+// script's reply and how many replicas confirmed it.
+func (s *Store) sendAndWait(ctx context.Context, keys []string, args []any) ([]any, int64, error) {
+	run := func(eval func(redis.Pipeliner) *redis.Cmd) ([]any, int64, error) {
+		pipe := s.rdb.Pipeline()
+		script := eval(pipe)
+		wait := pipe.Do(ctx, "WAIT", s.cfg.SendReplicas, s.cfg.SendReplicaWait.Milliseconds())
+		_, _ = pipe.Exec(ctx)
+		res, err := script.Slice()
+		if err != nil {
+			return nil, 0, err
+		}
+		n, err := wait.Int64()
+		if err != nil {
+			return nil, 0, fmt.Errorf("wait for replicas: %w", err)
+		}
+		return res, n, nil
+	}
+	res, n, err := run(func(p redis.Pipeliner) *redis.Cmd { return s.scripts.send.EvalSha(ctx, p, keys, args...) })
+	if err != nil && redis.HasErrorPrefix(err, "NOSCRIPT") {
+		return run(func(p redis.Pipeliner) *redis.Cmd { return s.scripts.send.Eval(ctx, p, keys, args...) })
+	}
+	return res, n, err
+}
+
+// publishStored publishes a stored message (and its notification), as the
+// send script does when it is not waiting for replicas. Publishing a
+// message twice is harmless: receivers drop an offset they have.
+func (s *Store) publishStored(ctx context.Context, ch Channel, sender User, notifyTopic string, sent Sent) error {
+	msg := []byte(sent.JSON)
+	pipe := s.rdb.Pipeline()
+	pipe.Publish(ctx, s.keys.ChannelTopic(ch.ID), header{offset: sent.Offset, epoch: sent.Epoch}.encode(messageFrame(msg)))
+	if notifyTopic != "" {
+		pipe.Publish(ctx, notifyTopic, header{skipChannel: ch.ID}.encode(notifyFrame(sender.UUID, msg)))
+	}
+	if _, err := pipe.Exec(ctx); err != nil {
+		return fmt.Errorf("send to %s: publish: %w", ch.ID, err)
+	}
+	return nil
 }
 
 // History is a run of a channel's messages, oldest first.
 type History struct {
 	Messages  []json.RawMessage
-	Last      int64 // the channel's last offset when it was read
-	Recovered bool  // for JoinHistory with since: every missed message is here
-	HasMore   bool  // for Page: older messages exist
+	Last      int64  // the channel's last offset when it was read
+	Epoch     string // the channel's epoch
+	Recovered bool   // for JoinHistory with since: every missed message is here
+	HasMore   bool   // for Page: older messages exist
 }
 
 // JoinHistory returns what a connection joining ch should see: the latest
 // HISTORY_LIMIT messages or, with since, every message after it when the
-// store still has them all (Recovered) and otherwise the latest page.
-func (s *Store) JoinHistory(ctx context.Context, ch Channel, since *int64) (History, error) {
-	pipe := s.rdb.TxPipeline() // one snapshot: the offset and the entries agree
+// store still has them all in the same epoch (Recovered) and otherwise the
+// latest page. epoch is the client's, "" when it sent none.
+func (s *Store) JoinHistory(ctx context.Context, ch Channel, since *int64, epoch string) (History, error) {
+	pipe := s.rdb.TxPipeline() // one snapshot: the offset, epoch and entries agree
+	pipe.SetNX(ctx, s.keys.ChannelEpoch(ch.ID), newEpoch(), 0)
+	cur := pipe.Get(ctx, s.keys.ChannelEpoch(ch.ID))
 	seq := pipe.Get(ctx, s.keys.ChannelSeq(ch.ID))
 	latest := pipe.XRevRangeN(ctx, s.keys.ChannelLog(ch.ID), "+", "-", int64(s.cfg.HistoryLimit))
 	var after *redis.XMessageSliceCmd
@@ -104,8 +186,8 @@ func (s *Store) JoinHistory(ctx context.Context, ch Channel, since *int64) (Hist
 		return History{}, fmt.Errorf("read history of %s: %w", ch.ID, err)
 	}
 	last, _ := strconv.ParseInt(seq.Val(), 10, 64)
-	h := History{Last: last}
-	if since != nil {
+	h := History{Last: last, Epoch: cur.Val()}
+	if since != nil && (epoch == "" || epoch == h.Epoch) {
 		missed := last - *since
 		entries := after.Val()
 		if missed >= 0 && missed <= int64(s.cfg.RecoveryLimit) &&
@@ -142,23 +224,41 @@ func (s *Store) Page(ctx context.Context, ch Channel, before int64, limit int) (
 	return h, nil
 }
 
-// MessagesAfter returns up to limit messages with an offset above after,
-// oldest first, their offsets, and the channel's last offset: how the bridge
-// fills a gap after a pub/sub reconnect. A last offset below after means the
-// store lost the channel (a Redis without persistence restarted).
-func (s *Store) MessagesAfter(ctx context.Context, channelID string, after int64, limit int) (msgs []json.RawMessage, offsets []int64, last int64, err error) {
+// Stream is what a catch-up reads of a channel: its epoch and last offset,
+// the entry at the reader's position (to check that the stream still holds
+// what the reader was given there) and the entries after it.
+type Stream struct {
+	Epoch   string
+	Last    int64
+	At      []byte   // the message JSON at the position, nil when gone or 0
+	Offsets []int64  // of Messages
+	Msgs    [][]byte // message JSON, oldest first
+}
+
+// ReadAfter reads ch's stream from offset pos: up to limit messages after it.
+func (s *Store) ReadAfter(ctx context.Context, channelID string, pos int64, limit int) (Stream, error) {
 	pipe := s.rdb.TxPipeline()
+	pipe.SetNX(ctx, s.keys.ChannelEpoch(channelID), newEpoch(), 0)
+	epoch := pipe.Get(ctx, s.keys.ChannelEpoch(channelID))
 	seq := pipe.Get(ctx, s.keys.ChannelSeq(channelID))
-	entries := pipe.XRangeN(ctx, s.keys.ChannelLog(channelID), streamID(after+1), "+", int64(limit))
+	entries := pipe.XRangeN(ctx, s.keys.ChannelLog(channelID), streamID(max(pos, 1)), "+", int64(limit)+1)
 	if _, err := pipe.Exec(ctx); err != nil && !errors.Is(err, redis.Nil) {
-		return nil, nil, 0, fmt.Errorf("read %s after %d: %w", channelID, after, err)
+		return Stream{}, fmt.Errorf("read %s after %d: %w", channelID, pos, err)
 	}
-	last, _ = strconv.ParseInt(seq.Val(), 10, 64)
-	offsets = make([]int64, len(entries.Val()))
-	for i, e := range entries.Val() {
-		offsets[i] = entryOffset(e)
+	st := Stream{Epoch: epoch.Val()}
+	st.Last, _ = strconv.ParseInt(seq.Val(), 10, 64)
+	for _, e := range entries.Val() {
+		m, _ := e.Values["m"].(string)
+		off := entryOffset(e)
+		switch {
+		case off == pos:
+			st.At = []byte(m)
+		case off > pos && len(st.Msgs) < limit:
+			st.Offsets = append(st.Offsets, off)
+			st.Msgs = append(st.Msgs, []byte(m))
+		}
 	}
-	return entryJSON(entries.Val(), false), offsets, last, nil
+	return st, nil
 }
 
 func streamID(offset int64) string { return strconv.FormatInt(offset, 10) + "-0" }
@@ -181,4 +281,35 @@ func entryJSON(entries []redis.XMessage, newestFirst bool) []json.RawMessage {
 		slices.Reverse(out)
 	}
 	return out
+}
+
+// Tops reads, for each position, its channel's epoch, last offset and the
+// message at the position, in one round trip.
+func (s *Store) Tops(ctx context.Context, ps []position) ([]Stream, error) {
+	pipe := s.rdb.Pipeline()
+	type cmds struct {
+		epoch, seq *redis.StringCmd
+		at         *redis.XMessageSliceCmd
+	}
+	cs := make([]cmds, len(ps))
+	for i, p := range ps {
+		cs[i].epoch = pipe.Get(ctx, s.keys.ChannelEpoch(p.channelID))
+		cs[i].seq = pipe.Get(ctx, s.keys.ChannelSeq(p.channelID))
+		if p.pos > 0 {
+			cs[i].at = pipe.XRange(ctx, s.keys.ChannelLog(p.channelID), streamID(p.pos), streamID(p.pos))
+		}
+	}
+	if _, err := pipe.Exec(ctx); err != nil && !errors.Is(err, redis.Nil) {
+		return nil, fmt.Errorf("check positions: %w", err)
+	}
+	out := make([]Stream, len(ps))
+	for i, c := range cs {
+		out[i].Epoch = c.epoch.Val()
+		out[i].Last, _ = strconv.ParseInt(c.seq.Val(), 10, 64)
+		if c.at != nil && len(c.at.Val()) == 1 {
+			m, _ := c.at.Val()[0].Values["m"].(string)
+			out[i].At = []byte(m)
+		}
+	}
+	return out, nil
 }

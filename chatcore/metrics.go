@@ -11,4 +11,8 @@ type Metrics struct {
 	SlowDisconnects  atomic.Int64 // clients disconnected for not keeping up
 	RedisErrors      atomic.Int64 // failed Redis calls
 	PubSubReconnects atomic.Int64 // times the pub/sub connection was made again
+	CaughtUp         atomic.Int64 // messages read from the store that pub/sub had not brought
+	RecoveryResets   atomic.Int64 // channels whose members were asked to rejoin: too much missed
+	StreamResets     atomic.Int64 // channels whose stream went back under one epoch (lost writes)
+	EchoFallbacks    atomic.Int64 // sends whose echo pub/sub had not brought in time
 }

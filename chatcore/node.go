@@ -3,9 +3,9 @@ package chatcore
 import (
 	"context"
 	"errors"
-	"fmt"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/google/uuid"
@@ -28,6 +28,8 @@ type Node struct {
 	stop    context.CancelFunc
 	loops   sync.WaitGroup
 	started bool
+
+	dataEpoch atomic.Pointer[string] // the chat data's epoch, as last read
 }
 
 // New returns a node over rdb. It starts nothing: call Start.
@@ -53,13 +55,15 @@ func New(cfg Config, rdb redis.UniversalClient, log *slog.Logger) (*Node, error)
 	n.bridge = newBridge(rdb, log, n.metrics)
 	n.hub = newHub(n)
 	n.bridge.onMessage = n.hub.onPublish
-	n.bridge.onResubscribe = n.hub.onResubscribe
+	n.bridge.onConfirmed = n.hub.onConfirmed
 	return n, nil
 }
 
-// Start starts the node's background work: the pub/sub bridge (subscribed to
-// the broadcast topic) and the presence loop. It returns once the broadcast
-// subscription is confirmed, or ctx ends. Shutdown stops them.
+// Start starts the node's background work: the hub's delivery workers, the
+// pub/sub bridge (subscribed to the broadcast topic), the presence loop and
+// the position check. It does not wait for Redis: while Redis cannot be
+// reached the node keeps trying, and requests fail with 503. Shutdown
+// stops them.
 func (n *Node) Start(ctx context.Context) error {
 	if n.started {
 		return errors.New("chatcore: node started twice")
@@ -67,35 +71,35 @@ func (n *Node) Start(ctx context.Context) error {
 	n.started = true
 	runCtx, stop := context.WithCancel(context.WithoutCancel(ctx))
 	n.stop = stop
-	n.loops.Add(2)
+	n.hub.startWorkers()
+	n.bridge.Subscribe(n.keys.BroadcastTopic())
+	n.loops.Add(3)
 	go func() { defer n.loops.Done(); n.bridge.run(runCtx) }()
 	go func() { defer n.loops.Done(); n.presenceLoop(runCtx) }()
-	if err := n.bridge.Subscribe(ctx, n.keys.BroadcastTopic()); err != nil {
-		return fmt.Errorf("subscribe to broadcasts: %w", err)
-	}
+	go func() { defer n.loops.Done(); n.positionLoop(runCtx) }()
 	return nil
 }
 
 // Shutdown closes every connection with 1012 and waits for them (until ctx
-// ends), then stops the background work. It does not close the Redis
-// client, which the caller owns.
+// ends, then cuts the rest), then stops the background work. It does not
+// close the Redis client, which the caller owns.
 func (n *Node) Shutdown(ctx context.Context) error {
 	err := n.hub.shutdown(ctx)
-	if n.stop != nil {
-		n.stop()
-	}
-	n.loops.Wait()
+	n.stopLoops()
 	return err
 }
 
 // Kill stops the node's background work without closing its connections
 // or removing its presence: what a crashed instance looks like to the
 // others. For tests.
-func (n *Node) Kill() {
+func (n *Node) Kill() { n.stopLoops() }
+
+func (n *Node) stopLoops() {
 	if n.stop != nil {
 		n.stop()
 	}
 	n.loops.Wait()
+	n.hub.stopWorkers()
 }
 
 // presenceLoop renews this instance's presence marks and access keys, and
@@ -123,6 +127,52 @@ func (n *Node) presenceLoop(ctx context.Context) {
 		}
 		cancel()
 	}
+}
+
+// positionLoop checks every POSITION_CHECK that the local channels are at
+// their streams' tops, and reads the data epoch again.
+func (n *Node) positionLoop(ctx context.Context) {
+	t := time.NewTicker(n.cfg.PositionCheck)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		rctx, cancel := context.WithTimeout(ctx, min(n.cfg.PositionCheck, 5*time.Second))
+		if err := n.hub.checkPositions(rctx); err != nil {
+			n.redisError("position check", err)
+		}
+		cancel()
+		n.refreshDataEpoch()
+	}
+}
+
+// refreshDataEpoch reads the chat data's epoch (creating it in an empty
+// Redis) in the background.
+func (n *Node) refreshDataEpoch() {
+	go func() {
+		ctx, cancel := context.WithTimeout(n.hub.ctx, 5*time.Second)
+		defer cancel()
+		e, err := n.store.DataEpoch(ctx)
+		if err != nil {
+			n.redisError("read data epoch", err)
+			return
+		}
+		if old := n.dataEpoch.Swap(&e); old != nil && *old != e {
+			n.log.Warn("the chat's data epoch changed: Redis lost its data", "was", *old, "now", e)
+		}
+	}()
+}
+
+// DataEpoch returns the chat data's epoch as last read, "" before the
+// first read.
+func (n *Node) DataEpoch() string {
+	if e := n.dataEpoch.Load(); e != nil {
+		return *e
+	}
+	return ""
 }
 
 func (n *Node) redisError(what string, err error) {

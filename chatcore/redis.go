@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net"
 	"os"
+	"time"
 
 	"github.com/redis/go-redis/v9"
 )
@@ -67,6 +68,17 @@ func (c Config) RedisOptions() (*redis.Options, error) {
 	// A pool large enough for 1000 connections' requests; go-redis's
 	// default is 10 per CPU.
 	opt.PoolSize = max(opt.PoolSize, 50)
+	// Every command honours its context's deadline, and none waits longer
+	// than REDIS_TIMEOUT for Redis to read or answer: a stalled or
+	// unreachable Redis makes requests fail with 503 within seconds.
+	// Commands that go-redis retries after a timeout may run twice; the
+	// scripts that write are idempotent for that reason.
+	opt.ContextTimeoutEnabled = true
+	if c.RedisTimeout > 0 {
+		opt.ReadTimeout, opt.WriteTimeout = c.RedisTimeout, c.RedisTimeout
+		opt.DialTimeout = min(c.RedisTimeout, 5*time.Second)
+	}
+	opt.MaxRetries = 2
 	return opt, nil
 }
 

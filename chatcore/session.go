@@ -1,6 +1,9 @@
 package chatcore
 
-import "context"
+import (
+	"context"
+	"time"
+)
 
 // SignIn makes c act as u from now on, with the access key it signed in
 // with. A connection signed in as someone else is signed out first.
@@ -43,12 +46,24 @@ func (c *Conn) signOutLocal(ctx context.Context) (User, string, bool) {
 	return u, key, was
 }
 
+// Position is a place in a channel's stream: an offset and the epoch it
+// belongs to.
+type Position struct {
+	Offset int64
+	Epoch  string
+}
+
+// joinConfirmWait is how long a join waits for Redis to confirm its
+// channel's subscription before it reads the channel anyway (pub/sub may be
+// down: the hub then catches up from the store once it is back).
+const joinConfirmWait = time.Second
+
 // Join makes c the member of ch, leaving its previous channel. load reads
 // what the join reply needs, queues the reply with c.Reply and returns the
-// channel's last offset at the time of its read. Live frames of ch that
+// channel's position at the time of its read. Live frames of ch that
 // arrive before load returns are held and sent after the reply, each message
 // once: those already in the reply (offset <= last) are dropped.
-func (c *Conn) Join(ctx context.Context, ch Channel, load func(context.Context) (int64, error)) error {
+func (c *Conn) Join(ctx context.Context, ch Channel, load func(context.Context) (Position, error)) error {
 	u, ok := c.User()
 	if !ok {
 		return ErrNotSignedIn
@@ -65,29 +80,37 @@ func (c *Conn) Join(ctx context.Context, ch Channel, load func(context.Context) 
 		c.joined, c.joining, c.pending = false, false, nil
 		c.mu.Unlock()
 		c.hub.leaveChannel(c, ch.ID)
+		n.bridge.Unsubscribe(topic)
 	}
 	// Subscribe first, read after: nothing published in between is missed.
-	if err := n.bridge.Subscribe(ctx, topic); err != nil {
-		undo()
-		return err
+	ready := n.bridge.Subscribe(topic)
+	wait := time.NewTimer(joinConfirmWait)
+	select {
+	case <-ready:
+	case <-wait.C:
+	case <-ctx.Done():
 	}
-	last, err := load(ctx)
+	wait.Stop()
+	confirmed := isClosedRecv(ready)
+	pos, err := load(ctx)
 	if err != nil {
 		undo()
-		n.bridge.Unsubscribe(topic)
 		return err
 	}
-	c.hub.seen(ch.ID, last)
+	if err := c.hub.syncChannel(ctx, ch.ID, syncRequest{last: pos.Offset, epoch: pos.Epoch, confirmed: confirmed}); err != nil {
+		undo()
+		return err
+	}
 	c.mu.Lock()
 	c.joining = false
-	c.lastOffset = last
+	c.lastOffset = pos.Offset
 	ok = true
 	for _, f := range c.pending {
 		if f.offset > 0 {
 			if f.offset <= c.lastOffset {
 				continue
 			}
-			c.lastOffset = f.offset
+			c.sentLocked(f.offset)
 		}
 		if ok = c.enqueueLocked(f); !ok {
 			break
@@ -100,6 +123,58 @@ func (c *Conn) Join(ctx context.Context, ch Channel, load func(context.Context) 
 		c.log.Warn("publish channelJoin", "channel", ch.ID, "err", err)
 	}
 	return nil
+}
+
+// echoWait is how long a sender's handler waits for pub/sub to bring its
+// own message before it has the hub catch the channel up from the store.
+const echoWait = 250 * time.Millisecond
+
+// AwaitDelivery returns once c has been sent the message at offset of ch,
+// its own just stored, so that whatever the client asks next (leave, join
+// another channel) it has its own message exactly once. It returns at once
+// when c is not joined to ch. When pub/sub is slow it has the hub read the
+// channel from the store; it gives up when ctx ends.
+func (c *Conn) AwaitDelivery(ctx context.Context, ch Channel, offset int64) {
+	c.mu.Lock()
+	if c.closing || !c.joined || c.joining || c.channel.ID != ch.ID || c.lastOffset >= offset {
+		c.mu.Unlock()
+		return
+	}
+	done := make(chan struct{})
+	c.waitFor, c.waitDone = offset, done
+	c.mu.Unlock()
+	defer func() {
+		c.mu.Lock()
+		if c.waitDone == done {
+			c.waitDone = nil
+		}
+		c.mu.Unlock()
+	}()
+	t := time.NewTimer(echoWait)
+	defer t.Stop()
+	select {
+	case <-done:
+		return
+	case <-ctx.Done():
+		return
+	case <-t.C:
+	}
+	c.hub.node.metrics.EchoFallbacks.Add(1)
+	c.hub.resyncChannel(ch.ID)
+	select {
+	case <-done:
+	case <-ctx.Done():
+		c.log.Warn("own message not delivered before the request ended", "channel", ch.ID, "offset", offset)
+	}
+}
+
+func isClosedRecv(c <-chan struct{}) bool {
+	select {
+	case <-c:
+		return true
+	default:
+		return false
+	}
 }
 
 // Leave leaves c's channel, telling its remaining members. It returns the

@@ -30,12 +30,14 @@ var (
 	presenceSetLua string
 	//go:embed scripts/presence_remove.lua
 	presenceRemoveLua string
+	//go:embed scripts/replace_epoch.lua
+	replaceEpochLua string
 )
 
 // scripts are the Lua scripts of the store. go-redis runs them with EVALSHA
 // and falls back to EVAL when Redis does not have them (after a restart).
 type scripts struct {
-	createUser, send, presenceSet, presenceRemove *redis.Script
+	createUser, send, presenceSet, presenceRemove, replaceEpoch *redis.Script
 }
 
 func loadScripts() scripts {
@@ -44,5 +46,6 @@ func loadScripts() scripts {
 		send:           redis.NewScript(sendLua),
 		presenceSet:    redis.NewScript(presenceSetLua),
 		presenceRemove: redis.NewScript(presenceRemoveLua),
+		replaceEpoch:   redis.NewScript(replaceEpochLua),
 	}
 }

@@ -135,7 +135,7 @@ func (s *Store) Users(ctx context.Context, limit int) (users []User, total int, 
 }
 
 // onlineCmd queues the read of every online user ID on pipe.
-func (s *Store) onlineCmd(ctx context.Context, pipe redis.Pipeliner) *redis.StringSliceCmd {
+func (s *Store) onlineCmd(ctx context.Context, pipe redis.Cmdable) *redis.StringSliceCmd {
 	return pipe.ZRangeByScore(ctx, s.keys.PresenceOnline(), &redis.ZRangeBy{
 		Min: fmt.Sprintf("(%d", nowMillis()), Max: "+inf",
 	})
@@ -157,4 +157,28 @@ func sortUsers(users []User) {
 		}
 		return strings.Compare(a.UUID, b.UUID)
 	})
+}
+
+// OnlineUsers returns every user online now (for an instance to bring its
+// view of presence up to date after a pub/sub gap).
+func (s *Store) OnlineUsers(ctx context.Context) ([]User, error) {
+	ids, err := s.onlineCmd(ctx, s.rdb).Result()
+	if err != nil {
+		return nil, fmt.Errorf("read online users: %w", err)
+	}
+	users := make([]User, 0, len(ids))
+	for len(ids) > 0 {
+		n := min(len(ids), 1000)
+		names, err := s.rdb.HMGet(ctx, s.keys.UserNames(), ids[:n]...).Result()
+		if err != nil {
+			return nil, fmt.Errorf("read online users' names: %w", err)
+		}
+		for i, id := range ids[:n] {
+			if name, ok := names[i].(string); ok {
+				users = append(users, User{UUID: id, Username: name, OnLine: true})
+			}
+		}
+		ids = ids[n:]
+	}
+	return users, nil
 }

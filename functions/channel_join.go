@@ -14,11 +14,14 @@ type channelRef struct {
 // channelJoin joins the general channel (empty recipientUUID) or the private
 // channel with recipientUUID, leaving the previous one, and answers with the
 // channel's members and history: the latest messages, or with since every
-// message after that offset (recovered) when the server still has them.
+// message after that offset (recovered) when the server still has them in
+// the same epoch. The reply names the channel's epoch and last offset: the
+// position to rejoin from.
 func channelJoin(ctx context.Context, c *Call) error {
 	var p struct {
 		channelRef
 		Since *int64 `json:"since"`
+		Epoch string `json:"epoch"`
 	}
 	if err := c.Decode(&p); err != nil {
 		return err
@@ -35,24 +38,29 @@ func channelJoin(ctx context.Context, c *Call) error {
 	if err != nil {
 		return err
 	}
-	return c.Session.Join(ctx, ch, func(ctx context.Context) (int64, error) {
+	if len(p.Epoch) > 64 {
+		return chatcore.Errorf(chatcore.CodeInvalid, "epoch is not one this server gave")
+	}
+	return c.Session.Join(ctx, ch, func(ctx context.Context) (chatcore.Position, error) {
 		members, err := store.AddMember(ctx, ch, u.UUID)
 		if err != nil {
-			return 0, err
+			return chatcore.Position{}, err
 		}
-		h, err := store.JoinHistory(ctx, ch, p.Since)
+		h, err := store.JoinHistory(ctx, ch, p.Since, p.Epoch)
 		if err != nil {
-			return 0, err
+			return chatcore.Position{}, err
 		}
 		reply := map[string]any{
 			"recipientUUID": p.RecipientUUID,
 			"messages":      nonNil(h.Messages),
 			"users":         nonNilUsers(members),
+			"epoch":         h.Epoch,
+			"offset":        h.Last,
 		}
 		if p.Since != nil {
 			reply["recovered"] = h.Recovered
 		}
-		return h.Last, c.Reply("channelJoin", reply)
+		return chatcore.Position{Offset: h.Last, Epoch: h.Epoch}, c.Reply("channelJoin", reply)
 	})
 }
 

@@ -32,6 +32,9 @@ func channelMessage(ctx context.Context, c *Call) error {
 		return err
 	}
 	if !c.Session.Stateless() {
+		// The sender gets its own message before its next request is
+		// handled, even when that request leaves the channel.
+		c.Session.AwaitDelivery(ctx, ch, sent.Offset)
 		return nil
 	}
 	return c.Reply("channelMessage", sent.JSON)

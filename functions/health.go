@@ -9,7 +9,7 @@ import (
 // serveHealth answers 200 when this instance reaches Redis and 503 when it
 // does not. Cloud Run's startup and liveness probes call it.
 func (s *Server) serveHealth(w http.ResponseWriter, r *http.Request) {
-	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+	ctx, cancel := context.WithTimeout(r.Context(), time.Second)
 	defer cancel()
 	w.Header().Set("Content-Type", "application/json")
 	w.Header().Set("Cache-Control", "no-store")

@@ -15,8 +15,11 @@ type Session interface {
 	SignIn(ctx context.Context, u chatcore.User, accessKey string) error
 	// SignOut ends the sign-in and returns its user and access key.
 	SignOut(ctx context.Context) (chatcore.User, string, bool)
-	// Join joins ch; load queues the reply and returns the channel's last offset.
-	Join(ctx context.Context, ch chatcore.Channel, load func(context.Context) (int64, error)) error
+	// Join joins ch; load queues the reply and returns the channel's position.
+	Join(ctx context.Context, ch chatcore.Channel, load func(context.Context) (chatcore.Position, error)) error
+	// AwaitDelivery returns once the session was sent its own message at
+	// offset of ch (at once when it is not joined to ch).
+	AwaitDelivery(ctx context.Context, ch chatcore.Channel, offset int64)
 	// Leave leaves the joined channel.
 	Leave(ctx context.Context) (chatcore.Channel, bool)
 	// Reply queues a frame for the client.
@@ -53,10 +56,12 @@ func (s *httpSession) SignOut(context.Context) (chatcore.User, string, bool) {
 	return u, key, was
 }
 
-func (s *httpSession) Join(ctx context.Context, _ chatcore.Channel, load func(context.Context) (int64, error)) error {
+func (s *httpSession) Join(ctx context.Context, _ chatcore.Channel, load func(context.Context) (chatcore.Position, error)) error {
 	_, err := load(ctx)
 	return err
 }
+
+func (s *httpSession) AwaitDelivery(context.Context, chatcore.Channel, int64) {}
 
 func (s *httpSession) Leave(context.Context) (chatcore.Channel, bool) {
 	return chatcore.Channel{}, false

@@ -32,6 +32,9 @@ type App struct {
 	ln     net.Listener
 	served chan error
 	once   sync.Once
+	// cancelRequests ends the contexts of every HTTP request and websocket
+	// still running when a shutdown runs out of time.
+	cancelRequests context.CancelFunc
 }
 
 // Start connects to the configured Redis, starts the node and serves on
@@ -51,11 +54,6 @@ func Start(ctx context.Context, cfg chatcore.Config, log *slog.Logger, client fs
 }
 
 func start(ctx context.Context, cfg chatcore.Config, log *slog.Logger, client fs.FS, addr string, rdb *redis.Client) (*App, error) {
-	pingCtx, cancel := context.WithTimeout(ctx, 5*time.Second)
-	defer cancel()
-	if err := rdb.Ping(pingCtx).Err(); err != nil {
-		return nil, fmt.Errorf("cannot reach Redis at %s: %w", rdb.Options().Addr, err)
-	}
 	node, err := chatcore.New(cfg, rdb, log)
 	if err != nil {
 		return nil, err
@@ -82,17 +80,54 @@ func start(ctx context.Context, cfg chatcore.Config, log *slog.Logger, client fs
 		_ = node.Shutdown(ctx)
 		return nil, fmt.Errorf("listen on %s: %w", addr, err)
 	}
+	base, cancelBase := context.WithCancel(context.Background())
 	a := &App{
 		Node: node, Redis: rdb, cfg: cfg, log: log, ln: ln, served: make(chan error, 1),
+		cancelRequests: cancelBase,
 		srv: &http.Server{
 			Handler:           fsrv,
 			ReadHeaderTimeout: 10 * time.Second,
 			IdleTimeout:       120 * time.Second,
 			ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+			BaseContext:       func(net.Listener) context.Context { return base },
 		},
 	}
 	go func() { a.served <- a.srv.Serve(ln) }()
+	a.watchRedis(base)
 	return a, nil
+}
+
+// watchRedis logs, once per minute at most, while Redis cannot be reached
+// at start, and once when it can: the server serves meanwhile (/health
+// answers 503, requests 503) instead of exiting.
+func (a *App) watchRedis(ctx context.Context) {
+	go func() {
+		const window = time.Minute
+		var lastLog time.Time
+		for attempt := 1; ; attempt++ {
+			pctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+			err := a.Redis.Ping(pctx).Err()
+			cancel()
+			if err == nil {
+				if attempt > 1 {
+					a.log.Info("Redis reachable", "addr", a.Redis.Options().Addr, "attempts", attempt)
+				}
+				return
+			}
+			if ctx.Err() != nil {
+				return
+			}
+			if time.Since(lastLog) >= window {
+				lastLog = time.Now()
+				a.log.Warn("cannot reach Redis yet, retrying", "addr", a.Redis.Options().Addr, "err", err, "attempt", attempt)
+			}
+			select {
+			case <-ctx.Done():
+				return
+			case <-time.After(min(time.Duration(attempt)*100*time.Millisecond, time.Second)):
+			}
+		}
+	}()
 }
 
 // Addr returns the address the server listens on.
@@ -110,9 +145,15 @@ func (a *App) Shutdown(ctx context.Context) error {
 		var wg sync.WaitGroup
 		var httpErr, nodeErr error
 		wg.Add(2)
+		stop := context.AfterFunc(ctx, a.cancelRequests)
+		defer stop()
 		go func() { defer wg.Done(); httpErr = a.srv.Shutdown(ctx) }()
 		go func() { defer wg.Done(); nodeErr = a.Node.Shutdown(ctx) }()
 		wg.Wait()
+		if ctx.Err() != nil {
+			_ = a.srv.Close() // cut what is left
+		}
+		a.cancelRequests()
 		if serveErr := <-a.served; !errors.Is(serveErr, http.ErrServerClosed) {
 			httpErr = errors.Join(httpErr, serveErr)
 		}

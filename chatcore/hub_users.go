@@ -1,0 +1,90 @@
+package chatcore
+
+import "context"
+
+// attachUser records that c is signed in as u; the user's first connection
+// on this instance subscribes to the user's topic and marks them online.
+func (h *Hub) attachUser(ctx context.Context, c *Conn, u User) error {
+	lock := h.presenceLock(u.UUID)
+	lock.Lock()
+	defer lock.Unlock()
+	s := h.shardOf(u.UUID)
+	s.mu.Lock()
+	hu := s.users[u.UUID]
+	first := hu == nil
+	if first {
+		hu = &hubUser{user: u, conns: map[*Conn]struct{}{}}
+		s.users[u.UUID] = hu
+	}
+	hu.conns[c] = struct{}{}
+	s.mu.Unlock()
+	if !first {
+		return nil
+	}
+	topic := h.node.keys.UserTopic(u.UUID)
+	h.node.bridge.Subscribe(topic)
+	if _, err := h.node.store.SetOnline(ctx, h.node.instance, u); err != nil {
+		h.node.bridge.Unsubscribe(topic)
+		s.mu.Lock()
+		delete(s.users, u.UUID)
+		s.mu.Unlock()
+		return err
+	}
+	return nil
+}
+
+// detachUser undoes attachUser; the user's last connection on this instance
+// unsubscribes and removes this instance's presence mark.
+func (h *Hub) detachUser(ctx context.Context, c *Conn, userID string) {
+	lock := h.presenceLock(userID)
+	lock.Lock()
+	defer lock.Unlock()
+	s := h.shardOf(userID)
+	s.mu.Lock()
+	hu := s.users[userID]
+	if hu == nil {
+		s.mu.Unlock()
+		return
+	}
+	delete(hu.conns, c)
+	last := len(hu.conns) == 0
+	if last {
+		delete(s.users, userID)
+	}
+	s.mu.Unlock()
+	if !last {
+		return
+	}
+	h.node.bridge.Unsubscribe(h.node.keys.UserTopic(userID))
+	if !h.Accepting() {
+		// The instance is shutting down (a deploy, a scale-in): its clients
+		// reconnect to another instance within seconds, so the mark is left
+		// to expire rather than flicker every user offline and online.
+		return
+	}
+	if _, err := h.node.store.SetOffline(ctx, h.node.instance, userID); err != nil {
+		// The mark expires by itself within PRESENCE_TTL.
+		h.node.metrics.RedisErrors.Add(1)
+		h.node.log.Warn("presence: set offline failed", "user", userID, "err", err)
+	}
+}
+
+// refreshPresence renews this instance's presence marks of its users with
+// every presence lock held, so that no user's last connection can leave (and
+// their mark be removed) between the list being read and the marks being
+// renewed: that would bring them back online.
+func (h *Hub) refreshPresence(ctx context.Context) error {
+	for i := range h.presenceLocks {
+		h.presenceLocks[i].Lock()
+		defer h.presenceLocks[i].Unlock()
+	}
+	var users []User
+	for _, s := range h.shards {
+		s.mu.Lock()
+		for _, hu := range s.users {
+			users = append(users, hu.user)
+		}
+		s.mu.Unlock()
+	}
+	return h.node.store.RefreshOnline(ctx, h.node.instance, users)
+}

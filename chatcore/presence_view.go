@@ -1,0 +1,118 @@
+package chatcore
+
+import (
+	"context"
+	"encoding/json"
+	"sync"
+	"time"
+)
+
+// presenceView is what this instance's connections were told of presence:
+// the users it pushed as online. Presence pushes lost in a pub/sub gap
+// leave it (and the connections) wrong; after every new subscription of
+// the broadcast topic, resync reads who is online from Redis and pushes
+// the differences.
+type presenceView struct {
+	hub *Hub
+
+	mu      sync.Mutex
+	online  map[string]User
+	changed map[string]uint64 // user ID -> tick of the last live push about them
+	tick    uint64
+	syncing sync.Mutex // one resync at a time
+}
+
+func newPresenceView(h *Hub) *presenceView {
+	return &presenceView{hub: h, online: map[string]User{}, changed: map[string]uint64{}}
+}
+
+// observe records a broadcast frame the bridge read, if it is presence.
+func (v *presenceView) observe(frame []byte) {
+	var f struct {
+		Sys struct {
+			Type     string `json:"type"`
+			Presence *User  `json:"presence"`
+		} `json:"sys"`
+	}
+	if json.Unmarshal(frame, &f) != nil || f.Sys.Type != "presence" || f.Sys.Presence == nil {
+		return
+	}
+	u := *f.Sys.Presence
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	v.tick++
+	v.changed[u.UUID] = v.tick
+	if u.OnLine {
+		v.online[u.UUID] = u
+	} else {
+		delete(v.online, u.UUID)
+	}
+}
+
+// resync brings the view, and every signed-in connection, up to date with
+// Redis. A user pushed live after the read began is left as pushed.
+func (v *presenceView) resync(ctx context.Context) {
+	v.syncing.Lock()
+	defer v.syncing.Unlock()
+	v.mu.Lock()
+	start := v.tick
+	v.mu.Unlock()
+	var now []User
+	for attempt := 0; ; attempt++ {
+		rctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+		var err error
+		now, err = v.hub.node.store.OnlineUsers(rctx)
+		cancel()
+		if err == nil {
+			break
+		}
+		if ctx.Err() != nil {
+			return
+		}
+		if attempt == 0 {
+			v.hub.node.log.Warn("presence resync failed, retrying", "err", err)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(min(time.Duration(attempt+1)*200*time.Millisecond, 2*time.Second)):
+		}
+	}
+	isOnline := make(map[string]User, len(now))
+	for _, u := range now {
+		isOnline[u.UUID] = u
+	}
+	var pushes []User
+	v.mu.Lock()
+	for id, u := range v.online {
+		if _, ok := isOnline[id]; !ok && v.changed[id] <= start {
+			delete(v.online, id)
+			u.OnLine = false
+			pushes = append(pushes, u)
+		}
+	}
+	for id, u := range isOnline {
+		if _, ok := v.online[id]; !ok && v.changed[id] <= start {
+			v.online[id] = u
+			pushes = append(pushes, u)
+		}
+	}
+	clear(v.changed) // ticks before now no longer matter
+	v.mu.Unlock()
+	if len(pushes) > 0 {
+		v.hub.node.log.Info("presence brought up to date", "changes", len(pushes))
+	}
+	for _, u := range pushes {
+		frame := presenceFrame(u)
+		j := job{kind: jobLive, topic: topicBroadcast, pm: prepare(frame)}
+		for _, s := range v.hub.shards {
+			s.send(j)
+		}
+	}
+}
+
+// presenceFrame is the presence push of u.
+func presenceFrame(u User) []byte {
+	b, _ := Frame("sys", map[string]any{"type": "presence", "presence": u})
+	return b
+}
