@@ -46,11 +46,12 @@ func typingFrame(user User, recipientUUID string) []byte {
 }
 
 // header is the line in front of every frame the bridge carries:
-// "offset,skipUser,skipChannel,flags,epoch". offset is set for stored
+// "offset,skipUser,skipChannel,flags,epoch,notifyID". offset is set for stored
 // messages; skipUser names a user whose connections must not get the frame;
 // skipChannel names a channel whose joined connections must not get it;
 // flags holds "d" for a frame that may be dropped under load; epoch is the
-// epoch of the channel's stream for stored messages. Instances of an older
+// epoch of the channel's stream for stored messages; notifyID is the entry
+// ID of a notify frame in its user's notification log. Instances of an older
 // version read only the first four fields and ignore the rest.
 type header struct {
 	offset      int64
@@ -58,6 +59,7 @@ type header struct {
 	skipChannel string
 	droppable   bool
 	epoch       string
+	notifyID    string
 }
 
 func parsePayload(p []byte) (header, []byte, bool) {
@@ -65,7 +67,7 @@ func parsePayload(p []byte) (header, []byte, bool) {
 	if !ok {
 		return header{}, nil, false
 	}
-	parts := bytes.SplitN(line, []byte{','}, 5)
+	parts := bytes.SplitN(line, []byte{','}, 6)
 	var h header
 	if len(parts[0]) > 0 {
 		n, err := strconv.ParseInt(string(parts[0]), 10, 64)
@@ -84,11 +86,14 @@ func parsePayload(p []byte) (header, []byte, bool) {
 	if len(parts) > 4 {
 		h.epoch = string(parts[4])
 	}
+	if len(parts) > 5 {
+		h.notifyID = string(parts[5])
+	}
 	return h, frame, true
 }
 
 func (h header) encode(frame []byte) []byte {
-	b := make([]byte, 0, len(frame)+len(h.skipUser)+len(h.skipChannel)+len(h.epoch)+24)
+	b := make([]byte, 0, len(frame)+len(h.skipUser)+len(h.skipChannel)+len(h.epoch)+len(h.notifyID)+24)
 	if h.offset > 0 {
 		b = strconv.AppendInt(b, h.offset, 10)
 	}
@@ -100,9 +105,13 @@ func (h header) encode(frame []byte) []byte {
 	if h.droppable {
 		b = append(b, 'd')
 	}
-	if h.epoch != "" {
+	if h.epoch != "" || h.notifyID != "" {
 		b = append(b, ',')
 		b = append(b, h.epoch...)
+	}
+	if h.notifyID != "" {
+		b = append(b, ',')
+		b = append(b, h.notifyID...)
 	}
 	b = append(b, '\n')
 	return append(b, frame...)

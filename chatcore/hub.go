@@ -135,17 +135,17 @@ func (h *Hub) onPublish(topic string, payload []byte) {
 	}
 }
 
-// onConfirmed runs when Redis confirmed a subscription: a channel catches
-// up from the store with what may have been published before; the
-// broadcast topic brings presence up to date.
+// onConfirmed runs when Redis confirmed a subscription: a channel (or a
+// user's notifications) catches up from the store with what may have been
+// published before; the broadcast topic brings presence up to date.
 func (h *Hub) onConfirmed(topic string) {
 	kind, id, ok := h.node.keys.parseTopic(topic)
 	if !ok {
 		return
 	}
 	switch kind {
-	case topicChannel:
-		h.shardOf(id).send(job{kind: jobResync, topic: topicChannel, id: id})
+	case topicChannel, topicUser:
+		h.shardOf(id).send(job{kind: jobResync, topic: kind, id: id})
 	case topicBroadcast:
 		h.node.refreshDataEpoch()
 		go h.view.resync(h.ctx)

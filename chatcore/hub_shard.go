@@ -23,6 +23,11 @@ type shard struct {
 type hubUser struct {
 	user  User
 	conns map[*Conn]struct{}
+
+	notifyPos string // ID of the last notification delivered, "" until known
+	filling   bool   // a catch-up of notifications is reading
+	gen       uint64 // the catch-up in flight
+	held      []heldFrame
 }
 
 // jobKind is what a shard's worker is asked to do.
@@ -45,7 +50,8 @@ type job struct {
 	pm    *websocket.PreparedMessage // shared by the shards of a broadcast
 
 	gen    uint64 // jobFilled: the catch-up it answers
-	stream Stream // jobFilled: what it read
+	stream Stream // jobFilled: what it read of a channel
+	notes  []notifyEntry // jobFilled: what it read of a user's notifications
 	sync   syncRequest
 }
 
@@ -99,11 +105,17 @@ func (s *shard) run(j job) {
 		return
 	}
 	if j.topic == topicUser {
-		if hu := s.users[j.id]; hu != nil {
-			pm := prepare(j.frame)
-			for c := range hu.conns {
-				c.pushUser(j.hdr, pm)
-			}
+		hu := s.users[j.id]
+		if hu == nil {
+			return
+		}
+		switch j.kind {
+		case jobLive:
+			s.onUserFrame(hu, j.hdr, j.frame)
+		case jobResync:
+			s.resyncUser(hu)
+		case jobFilled:
+			s.userFilled(hu, j.gen, j.notes)
 		}
 		return
 	}

@@ -23,13 +23,19 @@ func (h *Hub) attachUser(ctx context.Context, c *Conn, u User) error {
 	}
 	topic := h.node.keys.UserTopic(u.UUID)
 	h.node.bridge.Subscribe(topic)
-	if _, err := h.node.store.SetOnline(ctx, h.node.instance, u); err != nil {
+	_, err := h.node.store.SetOnline(ctx, h.node.instance, u)
+	var pos string
+	if err == nil {
+		pos, err = h.node.store.LastNotification(ctx, u.UUID)
+	}
+	if err != nil {
 		h.node.bridge.Unsubscribe(topic)
 		s.mu.Lock()
 		delete(s.users, u.UUID)
 		s.mu.Unlock()
 		return err
 	}
+	h.setNotifyPos(u.UUID, pos)
 	return nil
 }
 

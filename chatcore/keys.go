@@ -78,6 +78,12 @@ func (k Keys) ChannelTopic(id string) string { return k.channel(id) + ":pub" }
 // (notifications).
 func (k Keys) UserTopic(id string) string { return k.prefix + "user:" + id + ":pub" }
 
+// UserNotifyLog is a STREAM of the notify frames sent to a user (field "u"
+// the message UUID, "c" the channel, "f" the frame), trimmed to about
+// notifyLogLength, from which an instance catches up the notifications its
+// connections missed in a pub/sub gap.
+func (k Keys) UserNotifyLog(id string) string { return k.prefix + "{user:" + id + "}:notify" }
+
 // BroadcastTopic is the pub/sub channel of frames for every signed-in
 // connection of every instance (presence).
 func (k Keys) BroadcastTopic() string { return k.prefix + "broadcast" }

@@ -32,12 +32,14 @@ var (
 	presenceRemoveLua string
 	//go:embed scripts/replace_epoch.lua
 	replaceEpochLua string
+	//go:embed scripts/notify.lua
+	notifyLua string
 )
 
 // scripts are the Lua scripts of the store. go-redis runs them with EVALSHA
 // and falls back to EVAL when Redis does not have them (after a restart).
 type scripts struct {
-	createUser, send, presenceSet, presenceRemove, replaceEpoch *redis.Script
+	createUser, send, presenceSet, presenceRemove, replaceEpoch, notify *redis.Script
 }
 
 func loadScripts() scripts {
@@ -47,5 +49,6 @@ func loadScripts() scripts {
 		presenceSet:    redis.NewScript(presenceSetLua),
 		presenceRemove: redis.NewScript(presenceRemoveLua),
 		replaceEpoch:   redis.NewScript(replaceEpochLua),
+		notify:         redis.NewScript(notifyLua),
 	}
 }

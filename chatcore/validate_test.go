@@ -53,7 +53,7 @@ func TestChecks(t *testing.T) {
 }
 
 func TestPayloadHeaderRoundTrip(t *testing.T) {
-	for _, h := range []header{{}, {offset: 42}, {skipUser: "u"}, {skipChannel: "a:b"}, {offset: 7, skipUser: "u", skipChannel: "c", droppable: true}, {offset: 9, epoch: "e1"}, {offset: 3, droppable: true, epoch: "x"}} {
+	for _, h := range []header{{}, {offset: 42}, {skipUser: "u"}, {skipChannel: "a:b"}, {offset: 7, skipUser: "u", skipChannel: "c", droppable: true}, {offset: 9, epoch: "e1"}, {offset: 3, droppable: true, epoch: "x"}, {skipChannel: "a:b", notifyID: "1-2"}} {
 		got, frame, ok := parsePayload(h.encode([]byte(`{"type":"x"}`)))
 		if !ok || got != h || string(frame) != `{"type":"x"}` {
 			t.Errorf("%+v came back as %+v %q %v", h, got, frame, ok)

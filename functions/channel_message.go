@@ -1,6 +1,11 @@
 package functions
 
-import "context"
+import (
+	"context"
+	"errors"
+
+	"github.com/redischat/chat/chatcore"
+)
 
 // channelMessage stores a message in the general channel or the private
 // channel with recipientUUID and publishes it to every connection joined to
@@ -28,7 +33,10 @@ func channelMessage(ctx context.Context, c *Call) error {
 		return err
 	}
 	sent, err := store.Send(ctx, u, ch, recipient, p.Message, p.ClientID)
-	if err != nil {
+	var notifyErr *chatcore.NotifyError
+	if errors.As(err, &notifyErr) {
+		c.Log.Warn("message sent, notification failed", "channel", ch.ID, "err", err)
+	} else if err != nil {
 		return err
 	}
 	if !c.Session.Stateless() {

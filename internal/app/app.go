@@ -53,7 +53,7 @@ func Start(ctx context.Context, cfg chatcore.Config, log *slog.Logger, client fs
 	return a, nil
 }
 
-func start(ctx context.Context, cfg chatcore.Config, log *slog.Logger, client fs.FS, addr string, rdb *redis.Client) (*App, error) {
+func start(ctx context.Context, cfg chatcore.Config, log *slog.Logger, client fs.FS, addr string, rdb *redis.Client) (a *App, err error) {
 	node, err := chatcore.New(cfg, rdb, log)
 	if err != nil {
 		return nil, err
@@ -61,6 +61,11 @@ func start(ctx context.Context, cfg chatcore.Config, log *slog.Logger, client fs
 	if err := node.Start(ctx); err != nil {
 		return nil, err
 	}
+	defer func() {
+		if err != nil { // every goroutine Start launched ends with it
+			_ = node.Shutdown(context.WithoutCancel(ctx))
+		}
+	}()
 	var opts []functions.Option
 	if cfg.ClientDir != "" {
 		if _, err := os.Stat(cfg.ClientDir); err != nil {
@@ -77,11 +82,10 @@ func start(ctx context.Context, cfg chatcore.Config, log *slog.Logger, client fs
 	}
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
-		_ = node.Shutdown(ctx)
 		return nil, fmt.Errorf("listen on %s: %w", addr, err)
 	}
 	base, cancelBase := context.WithCancel(context.Background())
-	a := &App{
+	a = &App{
 		Node: node, Redis: rdb, cfg: cfg, log: log, ln: ln, served: make(chan error, 1),
 		cancelRequests: cancelBase,
 		srv: &http.Server{

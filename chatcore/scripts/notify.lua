@@ -1,0 +1,14 @@
+-- Record a notification for a user and publish it, once per message (a
+-- client library's retry of this script adds nothing).
+-- KEYS[1] the user's notification log
+-- ARGV[1] the user's topic, ARGV[2] the channel whose joined connections
+-- skip it, ARGV[3] the notify frame, ARGV[4] the message's UUID, ARGV[5]
+-- how many notifications the log keeps
+-- Returns the entry's ID.
+local last = redis.call('XREVRANGE', KEYS[1], '+', '-', 'COUNT', 1)
+if last[1] and last[1][2][2] == ARGV[4] then
+  return last[1][1]
+end
+local id = redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[5], '*', 'u', ARGV[4], 'c', ARGV[2], 'f', ARGV[3])
+redis.call('PUBLISH', ARGV[1], ',,' .. ARGV[2] .. ',,,' .. id .. '\n' .. ARGV[3])
+return id
