@@ -18,13 +18,13 @@ func TestIdleBridgeStaysConnected(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	chatcore.SetBridgePing(n, 20*time.Millisecond)
+	chatcore.SetBridgePing(n, 100*time.Millisecond)
 	ctx := context.Background()
 	if err := n.Start(ctx); err != nil {
 		t.Fatal(err)
 	}
 	defer n.Shutdown(ctx)
-	time.Sleep(300 * time.Millisecond) // what is tested is that nothing happens while idle
+	time.Sleep(700 * time.Millisecond) // what is tested is that nothing happens while idle
 	if got := n.Metrics().PubSubReconnects.Load(); got != 0 {
 		t.Fatalf("an idle bridge reconnected %d times", got)
 	}

@@ -54,6 +54,17 @@ func Start(ctx context.Context, cfg chatcore.Config, log *slog.Logger, client fs
 }
 
 func start(ctx context.Context, cfg chatcore.Config, log *slog.Logger, client fs.FS, addr string, rdb *redis.Client) (a *App, err error) {
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	// Redis down is waited for; Redis refusing us (a wrong password, a
+	// bad database number) is a mistake in the configuration: say so now.
+	pingCtx, cancel := context.WithTimeout(ctx, 2*time.Second)
+	perr := rdb.Ping(pingCtx).Err()
+	cancel()
+	if perr != nil && !chatcore.Unavailable(perr) {
+		return nil, fmt.Errorf("cannot reach Redis at %s: %w", rdb.Options().Addr, perr)
+	}
 	node, err := chatcore.New(cfg, rdb, log)
 	if err != nil {
 		return nil, err
