@@ -49,8 +49,8 @@ type job struct {
 	frame []byte
 	pm    *websocket.PreparedMessage // shared by the shards of a broadcast
 
-	gen    uint64 // jobFilled: the catch-up it answers
-	stream Stream // jobFilled: what it read of a channel
+	gen    uint64        // jobFilled: the catch-up it answers
+	stream Stream        // jobFilled: what it read of a channel
 	notes  []notifyEntry // jobFilled: what it read of a user's notifications
 	sync   syncRequest
 }
