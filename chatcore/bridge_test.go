@@ -28,7 +28,7 @@ func TestIdleBridgeStaysConnected(t *testing.T) {
 	if got := n.Metrics().PubSubReconnects.Load(); got != 0 {
 		t.Fatalf("an idle bridge reconnected %d times", got)
 	}
-	if n.Topics() != 1 {
-		t.Fatalf("topics = %d, want the broadcast topic", n.Topics())
+	if n.Topics() != 2 {
+		t.Fatalf("topics = %d, want the broadcast topic and the instance's own", n.Topics())
 	}
 }

@@ -5,15 +5,20 @@ import (
 	"time"
 )
 
-// fill reads channelID's stream after pos for the catch-up gen and hands
+// fill reads channelID's stream after pos (in epoch) for the catch-up gen and hands
 // it to the channel's worker. It retries until the read succeeds (Redis
 // may be restarting, loading its data or failing over), the channel's
 // catch-up is no longer gen, or the node stops.
-func (h *Hub) fill(s *shard, channelID string, gen uint64, pos int64) {
+func (h *Hub) fill(s *shard, channelID string, gen uint64, pos int64, epoch string) {
 	backoff := 50 * time.Millisecond
 	for attempt := 1; ; attempt++ {
 		ctx, cancel := context.WithTimeout(h.ctx, 5*time.Second)
 		st, err := h.node.store.ReadAfter(ctx, channelID, pos, h.node.cfg.RecoveryLimit)
+		if err == nil && st.Epoch != epoch {
+			// The stream is new: maybe all of Redis is. Clients asked to
+			// rejoin must find the data epoch of the Redis they come back to.
+			h.node.readDataEpoch(ctx)
+		}
 		cancel()
 		if err == nil {
 			s.send(job{kind: jobFilled, topic: topicChannel, id: channelID, gen: gen, stream: st})

@@ -258,6 +258,7 @@ func (c *Conn) closeWith(code int, text string) {
 	if !c.closing {
 		c.closing, c.closeCode, c.closeText = true, code, text
 	}
+	c.releaseWaiterLocked()
 	c.mu.Unlock()
 	c.signal()
 }
@@ -271,6 +272,7 @@ func (c *Conn) dropSlow() {
 		return
 	}
 	c.closing, c.queue, c.pending = true, nil, nil
+	c.releaseWaiterLocked()
 	c.mu.Unlock()
 	c.hub.node.metrics.SlowDisconnects.Add(1)
 	c.log.Info("disconnecting slow client", "queue", c.hub.node.cfg.SendQueue)

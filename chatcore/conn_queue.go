@@ -80,6 +80,15 @@ func (c *Conn) sentLocked(offset int64) {
 	}
 }
 
+// releaseWaiterLocked ends a handler's wait for its own message: the
+// connection is closing and will not be sent it.
+func (c *Conn) releaseWaiterLocked() {
+	if c.waitDone != nil {
+		close(c.waitDone)
+		c.waitDone = nil
+	}
+}
+
 // pushUser queues a frame published for this connection's user, unless the
 // connection is joined to the channel the frame skips.
 func (c *Conn) pushUser(h header, pm *websocket.PreparedMessage) {

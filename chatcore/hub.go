@@ -123,6 +123,10 @@ func (h *Hub) onPublish(topic string, payload []byte) {
 	if !ok {
 		return
 	}
+	if kind == topicInstance {
+		h.view.marker(string(frame))
+		return
+	}
 	j := job{kind: jobLive, topic: kind, id: id, hdr: hdr, frame: frame}
 	if kind != topicBroadcast {
 		h.shardOf(id).send(j)

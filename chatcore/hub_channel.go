@@ -2,6 +2,7 @@ package chatcore
 
 import (
 	"hash/maphash"
+	"slices"
 	"sync/atomic"
 
 	"github.com/gorilla/websocket"
@@ -31,6 +32,7 @@ type hubChannel struct {
 	gen     uint64 // the catch-up in flight
 	held    []heldFrame
 	recent  [recentSize]delivered // the last messages delivered, by offset
+	retired []string              // epochs the channel had before: their frames are stale
 }
 
 type heldFrame struct {
@@ -101,6 +103,8 @@ func (s *shard) apply(hc *hubChannel, hdr header, frame []byte) {
 		return
 	}
 	switch {
+	case hdr.epoch != "" && hdr.epoch != hc.epoch && slices.Contains(hc.retired, hdr.epoch):
+		// published before the stream got its new epoch: stale
 	case hdr.epoch != "" && hdr.epoch != hc.epoch:
 		s.reset(hc, "the channel's history was reset: rejoin")
 	case hdr.offset <= hc.pos:
@@ -156,7 +160,7 @@ func (s *shard) resync(hc *hubChannel) {
 func (s *shard) catchUp(hc *hubChannel) {
 	hc.filling, hc.refill = true, false
 	hc.gen = catchUps.Add(1)
-	go s.hub.fill(s, hc.id, hc.gen, hc.pos)
+	go s.hub.fill(s, hc.id, hc.gen, hc.pos, hc.epoch)
 }
 
 // filled takes in what a catch-up read: the messages after the channel's
@@ -174,7 +178,7 @@ func (s *shard) filled(hc *hubChannel, gen uint64, st Stream) {
 	case st.Last < hc.pos || hc.pos > 0 && st.At != nil && hc.differs(hc.pos, messageFrame(st.At)):
 		s.rewritten(hc)
 		return
-	case st.Last-hc.pos > limit || len(st.Msgs) > 0 && st.Offsets[0] != hc.pos+1:
+	case st.Last-hc.pos > limit || len(st.Msgs) > 0 && st.Offsets[0] != hc.pos+1 || st.Last > hc.pos && len(st.Msgs) == 0:
 		s.hub.node.metrics.RecoveryResets.Add(1)
 		s.reset(hc, "too many messages missed: rejoin")
 		return
@@ -231,6 +235,9 @@ func (s *shard) reset(hc *hubChannel, why string) {
 		c.closeWith(websocket.CloseServiceRestart, why)
 	}
 	hc.synced, hc.filling, hc.refill, hc.held = false, false, false, nil
+	if hc.epoch != "" {
+		hc.retired = append(hc.retired[max(0, len(hc.retired)-3):], hc.epoch)
+	}
 	hc.epoch, hc.pos = "", 0
 	hc.gen = catchUps.Add(1)
 	hc.recent = [recentSize]delivered{}

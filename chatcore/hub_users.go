@@ -75,15 +75,13 @@ func (h *Hub) detachUser(ctx context.Context, c *Conn, userID string) {
 	}
 }
 
-// refreshPresence renews this instance's presence marks of its users with
-// every presence lock held, so that no user's last connection can leave (and
-// their mark be removed) between the list being read and the marks being
-// renewed: that would bring them back online.
+// refreshPresence renews this instance's presence marks of its users. The
+// renewal only extends marks that exist, so it holds no lock: a renewal
+// that Redis runs after a user's last connection removed the mark cannot
+// bring the user back. Users whose mark is gone (swept while Redis was
+// unreachable) are marked again, each under its presence lock and only
+// while still here.
 func (h *Hub) refreshPresence(ctx context.Context) error {
-	for i := range h.presenceLocks {
-		h.presenceLocks[i].Lock()
-		defer h.presenceLocks[i].Unlock()
-	}
 	var users []User
 	for _, s := range h.shards {
 		s.mu.Lock()
@@ -92,5 +90,29 @@ func (h *Hub) refreshPresence(ctx context.Context) error {
 		}
 		s.mu.Unlock()
 	}
-	return h.node.store.RefreshOnline(ctx, h.node.instance, users)
+	gone, err := h.node.store.RenewOnline(ctx, h.node.instance, users)
+	if err != nil {
+		return err
+	}
+	for _, u := range gone {
+		h.markAgain(ctx, u)
+	}
+	return nil
+}
+
+// markAgain marks u online on this instance again, if u is still here.
+func (h *Hub) markAgain(ctx context.Context, u User) {
+	lock := h.presenceLock(u.UUID)
+	lock.Lock()
+	defer lock.Unlock()
+	s := h.shardOf(u.UUID)
+	s.mu.Lock()
+	_, here := s.users[u.UUID]
+	s.mu.Unlock()
+	if !here {
+		return
+	}
+	if _, err := h.node.store.SetOnline(ctx, h.node.instance, u); err != nil {
+		h.node.redisError("presence: mark again", err)
+	}
 }

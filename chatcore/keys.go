@@ -78,6 +78,12 @@ func (k Keys) ChannelTopic(id string) string { return k.channel(id) + ":pub" }
 // (notifications).
 func (k Keys) UserTopic(id string) string { return k.prefix + "user:" + id + ":pub" }
 
+// InstanceTopic is the pub/sub channel of one server instance's own
+// markers: published after a read from Redis and received in order after
+// every frame published before it, it tells the instance that it has seen
+// all that the read saw.
+func (k Keys) InstanceTopic(id string) string { return k.prefix + "instance:" + id + ":pub" }
+
 // UserNotifyLog is a STREAM of the notify frames sent to a user (field "u"
 // the message UUID, "c" the channel, "f" the frame), trimmed to about
 // notifyLogLength, from which an instance catches up the notifications its
@@ -95,6 +101,7 @@ const (
 	topicChannel topicKind = iota + 1
 	topicUser
 	topicBroadcast
+	topicInstance
 )
 
 // parseTopic returns what a topic built by ChannelTopic, UserTopic or
@@ -107,6 +114,8 @@ func (k Keys) parseTopic(topic string) (topicKind, string, bool) {
 	switch {
 	case rest == "broadcast":
 		return topicBroadcast, "", true
+	case strings.HasPrefix(rest, "instance:") && strings.HasSuffix(rest, ":pub"):
+		return topicInstance, rest[len("instance:") : len(rest)-len(":pub")], true
 	case strings.HasPrefix(rest, "{ch:") && strings.HasSuffix(rest, "}:pub"):
 		return topicChannel, rest[len("{ch:") : len(rest)-len("}:pub")], true
 	case strings.HasPrefix(rest, "user:") && strings.HasSuffix(rest, ":pub"):

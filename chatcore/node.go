@@ -73,6 +73,7 @@ func (n *Node) Start(ctx context.Context) error {
 	n.stop = stop
 	n.hub.startWorkers()
 	n.bridge.Subscribe(n.keys.BroadcastTopic())
+	n.bridge.Subscribe(n.keys.InstanceTopic(n.instance))
 	n.loops.Add(3)
 	go func() { defer n.loops.Done(); n.bridge.run(runCtx) }()
 	go func() { defer n.loops.Done(); n.presenceLoop(runCtx) }()
@@ -113,7 +114,7 @@ func (n *Node) presenceLoop(ctx context.Context) {
 			return
 		case <-t.C:
 		}
-		rctx, cancel := context.WithTimeout(ctx, min(n.cfg.PresenceRefresh, 5*time.Second))
+		rctx, cancel := context.WithTimeout(ctx, 5*time.Second)
 		if err := n.hub.refreshPresence(rctx); err != nil {
 			n.redisError("presence refresh", err)
 		}
@@ -155,15 +156,20 @@ func (n *Node) refreshDataEpoch() {
 	go func() {
 		ctx, cancel := context.WithTimeout(n.hub.ctx, 5*time.Second)
 		defer cancel()
-		e, err := n.store.DataEpoch(ctx)
-		if err != nil {
-			n.redisError("read data epoch", err)
-			return
-		}
-		if old := n.dataEpoch.Swap(&e); old != nil && *old != e {
-			n.log.Warn("the chat's data epoch changed: Redis lost its data", "was", *old, "now", e)
-		}
+		n.readDataEpoch(ctx)
 	}()
+}
+
+// readDataEpoch reads the chat data's epoch (creating it in an empty Redis).
+func (n *Node) readDataEpoch(ctx context.Context) {
+	e, err := n.store.DataEpoch(ctx)
+	if err != nil {
+		n.redisError("read data epoch", err)
+		return
+	}
+	if old := n.dataEpoch.Swap(&e); old != nil && *old != e {
+		n.log.Warn("the chat's data epoch changed: Redis lost its data", "was", *old, "now", e)
+	}
 }
 
 // DataEpoch returns the chat data's epoch as last read, "" before the

@@ -41,27 +41,36 @@ func (s *Store) SetOnline(ctx context.Context, instance string, u User) (bool, e
 	return n == 1, nil
 }
 
-// RefreshOnline renews the marks of users on instance in one round trip.
-func (s *Store) RefreshOnline(ctx context.Context, instance string, users []User) error {
+// RenewOnline renews the marks of users on instance in one round trip and
+// returns the users whose mark was gone (swept after a long Redis outage):
+// the caller marks them again with SetOnline.
+func (s *Store) RenewOnline(ctx context.Context, instance string, users []User) ([]User, error) {
 	if len(users) == 0 {
-		return nil
+		return nil, nil
 	}
-	now := time.Now()
+	expiry := time.Now().Add(s.cfg.PresenceTTL).UnixMilli()
 	pipe := s.rdb.Pipeline()
-	for _, u := range users {
-		s.scripts.presenceSet.EvalSha(ctx, pipe, s.presenceKeys(u.UUID), s.presenceSetArgs(instance, u, now)...)
+	cmds := make([]*redis.Cmd, len(users))
+	for i, u := range users {
+		cmds[i] = s.scripts.presenceRenew.EvalSha(ctx, pipe, s.presenceKeys(u.UUID), u.UUID, presenceField(instance), expiry)
 	}
 	_, err := pipe.Exec(ctx)
 	if err != nil && redis.HasErrorPrefix(err, "NOSCRIPT") {
 		// Redis restarted and forgot the script: load it and try once more.
-		if err = s.scripts.presenceSet.Load(ctx, s.rdb).Err(); err == nil {
-			return s.RefreshOnline(ctx, instance, users)
+		if err = s.scripts.presenceRenew.Load(ctx, s.rdb).Err(); err == nil {
+			return s.RenewOnline(ctx, instance, users)
 		}
 	}
 	if err != nil {
-		return fmt.Errorf("refresh presence of %d users: %w", len(users), err)
+		return nil, fmt.Errorf("renew presence of %d users: %w", len(users), err)
 	}
-	return nil
+	var gone []User
+	for i, c := range cmds {
+		if n, _ := c.Int(); n == 0 {
+			gone = append(gone, users[i])
+		}
+	}
+	return gone, nil
 }
 
 // SetOffline removes instance's mark of userID. It reports whether the user

@@ -19,11 +19,13 @@ type presenceView struct {
 	online  map[string]User
 	changed map[string]uint64 // user ID -> tick of the last live push about them
 	tick    uint64
-	syncing sync.Mutex // one resync at a time
+	markers map[string]chan struct{} // markers published, by token
+	syncing sync.Mutex               // one resync at a time
+	synced  bool                     // a resync has filled the view
 }
 
 func newPresenceView(h *Hub) *presenceView {
-	return &presenceView{hub: h, online: map[string]User{}, changed: map[string]uint64{}}
+	return &presenceView{hub: h, online: map[string]User{}, changed: map[string]uint64{}, markers: map[string]chan struct{}{}}
 }
 
 // observe records a broadcast frame the bridge read, if it is presence.
@@ -49,8 +51,46 @@ func (v *presenceView) observe(frame []byte) {
 	}
 }
 
+// marker takes a marker of this instance that came back through pub/sub.
+func (v *presenceView) marker(token string) {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	if c := v.markers[token]; c != nil {
+		close(c)
+		delete(v.markers, token)
+	}
+}
+
+// awaitMarker publishes a marker on this instance's topic and waits for it
+// to come back: every presence frame published before is then observed.
+func (v *presenceView) awaitMarker(ctx context.Context) error {
+	token := newEpoch()
+	done := make(chan struct{})
+	v.mu.Lock()
+	v.markers[token] = done
+	v.mu.Unlock()
+	defer func() {
+		v.mu.Lock()
+		delete(v.markers, token)
+		v.mu.Unlock()
+	}()
+	n := v.hub.node
+	if err := n.rdb.Publish(ctx, n.keys.InstanceTopic(n.instance), header{}.encode([]byte(token))).Err(); err != nil {
+		return err
+	}
+	select {
+	case <-done:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
 // resync brings the view, and every signed-in connection, up to date with
-// Redis. A user pushed live after the read began is left as pushed.
+// Redis. The differences are applied once a marker published after the
+// read has come back, so that every presence frame published before the
+// read has been observed; a user observed changing since the resync began
+// is left as observed.
 func (v *presenceView) resync(ctx context.Context) {
 	v.syncing.Lock()
 	defer v.syncing.Unlock()
@@ -62,6 +102,9 @@ func (v *presenceView) resync(ctx context.Context) {
 		rctx, cancel := context.WithTimeout(ctx, 5*time.Second)
 		var err error
 		now, err = v.hub.node.store.OnlineUsers(rctx)
+		if err == nil {
+			err = v.awaitMarker(rctx)
+		}
 		cancel()
 		if err == nil {
 			break
@@ -99,6 +142,12 @@ func (v *presenceView) resync(ctx context.Context) {
 	}
 	clear(v.changed) // ticks before now no longer matter
 	v.mu.Unlock()
+	if !v.synced {
+		// The first fill of the view at start: connections that came meanwhile
+		// read presence with their users request.
+		v.synced = true
+		return
+	}
 	if len(pushes) > 0 {
 		v.hub.node.log.Info("presence brought up to date", "changes", len(pushes))
 	}

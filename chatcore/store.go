@@ -28,6 +28,8 @@ var (
 	sendLua string
 	//go:embed scripts/presence_set.lua
 	presenceSetLua string
+	//go:embed scripts/presence_renew.lua
+	presenceRenewLua string
 	//go:embed scripts/presence_remove.lua
 	presenceRemoveLua string
 	//go:embed scripts/replace_epoch.lua
@@ -39,7 +41,7 @@ var (
 // scripts are the Lua scripts of the store. go-redis runs them with EVALSHA
 // and falls back to EVAL when Redis does not have them (after a restart).
 type scripts struct {
-	createUser, send, presenceSet, presenceRemove, replaceEpoch, notify *redis.Script
+	createUser, send, presenceSet, presenceRenew, presenceRemove, replaceEpoch, notify *redis.Script
 }
 
 func loadScripts() scripts {
@@ -47,6 +49,7 @@ func loadScripts() scripts {
 		createUser:     redis.NewScript(createUserLua),
 		send:           redis.NewScript(sendLua),
 		presenceSet:    redis.NewScript(presenceSetLua),
+		presenceRenew:  redis.NewScript(presenceRenewLua),
 		presenceRemove: redis.NewScript(presenceRemoveLua),
 		replaceEpoch:   redis.NewScript(replaceEpochLua),
 		notify:         redis.NewScript(notifyLua),
