@@ -57,6 +57,7 @@ type outFrame struct {
 	data      []byte
 	offset    int64 // message offset, for frames held during a join
 	droppable bool
+	created   int64 // a stored message's CreatedAt (Unix ns), for the delivery latency
 }
 
 func newConn(h *Hub, ws *websocket.Conn, id string, log *slog.Logger) *Conn {
@@ -224,10 +225,16 @@ func (c *Conn) ping() bool {
 
 func (c *Conn) write(f outFrame) error {
 	_ = c.ws.SetWriteDeadline(deadline(c.hub.node.cfg.WriteTimeout))
+	var err error
 	if f.pm != nil {
-		return c.ws.WritePreparedMessage(f.pm)
+		err = c.ws.WritePreparedMessage(f.pm)
+	} else {
+		err = c.ws.WriteMessage(websocket.TextMessage, f.data)
 	}
-	return c.ws.WriteMessage(websocket.TextMessage, f.data)
+	if observe := c.hub.node.metrics.Delivery; err == nil && f.created != 0 && observe != nil {
+		observe(time.Duration(time.Now().UnixNano() - f.created))
+	}
+	return err
 }
 
 func deadline(d time.Duration) time.Time { return time.Now().Add(d) }

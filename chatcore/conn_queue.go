@@ -51,7 +51,7 @@ func (c *Conn) pushChannel(channelID string, h header, pm *websocket.PreparedMes
 		c.mu.Unlock()
 		return
 	}
-	f := outFrame{pm: pm, offset: h.offset, droppable: h.droppable}
+	f := outFrame{pm: pm, offset: h.offset, droppable: h.droppable, created: h.created}
 	ok := true
 	switch {
 	case c.joining:

@@ -2,6 +2,7 @@ package chatcore
 
 import (
 	"bytes"
+	"time"
 	"encoding/json"
 	"strconv"
 )
@@ -60,6 +61,8 @@ type header struct {
 	droppable   bool
 	epoch       string
 	notifyID    string
+
+	created int64 // a stored message's CreatedAt (Unix ns), read once per instance; not encoded
 }
 
 func parsePayload(p []byte) (header, []byte, bool) {
@@ -115,6 +118,26 @@ func (h header) encode(frame []byte) []byte {
 	}
 	b = append(b, '\n')
 	return append(b, frame...)
+}
+
+// createdAt returns the CreatedAt of the message a channelMessage frame
+// carries, in Unix nanoseconds, 0 when it has none.
+func createdAt(frame []byte) int64 {
+	const key = `"CreatedAt":"`
+	i := bytes.Index(frame, []byte(key))
+	if i < 0 {
+		return 0
+	}
+	rest := frame[i+len(key):]
+	j := bytes.IndexByte(rest, '"')
+	if j < 0 {
+		return 0
+	}
+	t, err := time.Parse(time.RFC3339Nano, string(rest[:j]))
+	if err != nil {
+		return 0
+	}
+	return t.UnixNano()
 }
 
 // messageFrame is the channelMessage push of a stored message's JSON, built

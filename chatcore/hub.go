@@ -174,6 +174,26 @@ func (h *Hub) Stats() (connections, users, channels int) {
 	return connections, users, channels
 }
 
+// QueueDepths returns how many jobs wait for the shards' workers and how
+// many frames wait in connections' send queues.
+func (h *Hub) QueueDepths() (jobs, frames int) {
+	for _, s := range h.shards {
+		jobs += len(s.jobs)
+	}
+	h.mu.Lock()
+	conns := make([]*Conn, 0, len(h.conns))
+	for c := range h.conns {
+		conns = append(conns, c)
+	}
+	h.mu.Unlock()
+	for _, c := range conns {
+		c.mu.Lock()
+		frames += len(c.queue)
+		c.mu.Unlock()
+	}
+	return jobs, frames
+}
+
 // accessKeys returns the access keys in use by signed-in connections.
 func (h *Hub) accessKeys() []string {
 	h.mu.Lock()

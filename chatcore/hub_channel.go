@@ -114,6 +114,9 @@ func (s *shard) apply(hc *hubChannel, hdr header, frame []byte) {
 	case hdr.offset == hc.pos+1:
 		hc.pos = hdr.offset
 		hc.remember(hdr.offset, frame)
+		if s.hub.node.metrics.Delivery != nil {
+			hdr.created = createdAt(frame)
+		}
 		s.fanout(hc, hdr, prepare(frame))
 	default: // messages were lost on the way: read them from the store
 		hc.held = append(hc.held, heldFrame{hdr, frame})

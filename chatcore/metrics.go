@@ -1,6 +1,9 @@
 package chatcore
 
-import "sync/atomic"
+import (
+	"sync/atomic"
+	"time"
+)
 
 // Metrics are the process's counters, safe for concurrent use. Gauges are
 // read from the hub when asked (see Node.Stats).
@@ -15,4 +18,9 @@ type Metrics struct {
 	RecoveryResets   atomic.Int64 // channels whose members were asked to rejoin: too much missed
 	StreamResets     atomic.Int64 // channels whose stream went back under one epoch (lost writes)
 	EchoFallbacks    atomic.Int64 // sends whose echo pub/sub had not brought in time
+
+	// Delivery, when set before Start, is given the end-to-end latency of
+	// each stored message written to a socket: from its CreatedAt (the
+	// sending instance's clock) to the write.
+	Delivery func(time.Duration)
 }
