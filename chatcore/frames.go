@@ -2,9 +2,9 @@ package chatcore
 
 import (
 	"bytes"
-	"time"
 	"encoding/json"
 	"strconv"
+	"time"
 )
 
 // Frame returns the protocol envelope {"type": typ, typ: payload}.
