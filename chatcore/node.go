@@ -209,3 +209,6 @@ func (n *Node) Log() *slog.Logger { return n.log }
 
 // Topics returns how many pub/sub topics the node is subscribed to.
 func (n *Node) Topics() int { return n.bridge.topicCount() }
+
+// Redis returns the node's Redis client (to add hooks: metrics, tracing).
+func (n *Node) Redis() redis.UniversalClient { return n.rdb }
