@@ -52,39 +52,56 @@ func (s *Store) cachedUser(ctx context.Context, id string) (User, error) {
 
 // AddMember records that user joined ch (both members, for a private
 // channel) and returns the channel's members, online first, at most
-// USERS_LIMIT.
+// USERS_LIMIT: one page of the users listing kept to the channel's members,
+// so the cost does not grow with them.
 func (s *Store) AddMember(ctx context.Context, ch Channel, userID string) ([]User, error) {
 	key := s.keys.ChannelMembers(ch.ID)
-	pipe := s.rdb.Pipeline()
-	if ch.IsPrivate() {
-		pipe.SAdd(ctx, key, ch.Members[0], ch.Members[1])
-	} else {
-		pipe.SAdd(ctx, key, userID)
+	if !ch.IsPrivate() {
+		if err := s.rdb.SAdd(ctx, key, userID).Err(); err != nil {
+			return nil, fmt.Errorf("join %s: %w", ch.ID, err)
+		}
+		page, err := s.ListUsers(ctx, s.cfg.UsersLimit, "", key)
+		if err != nil {
+			return nil, fmt.Errorf("join %s: %w", ch.ID, err)
+		}
+		return page.Users, nil
 	}
-	ids := pipe.SMembers(ctx, key)
-	online := s.onlineCmd(ctx, pipe)
+	pipe := s.rdb.Pipeline()
+	pipe.SAdd(ctx, key, ch.Members[0], ch.Members[1])
+	names := pipe.HMGet(ctx, s.keys.UserNames(), ch.Members[0], ch.Members[1])
 	if _, err := pipe.Exec(ctx); err != nil {
 		return nil, fmt.Errorf("join %s: %w", ch.ID, err)
 	}
-	if len(ids.Val()) == 0 {
-		return nil, nil
-	}
-	names, err := s.rdb.HMGet(ctx, s.keys.UserNames(), ids.Val()...).Result()
-	if err != nil {
-		return nil, fmt.Errorf("join %s: read names: %w", ch.ID, err)
-	}
-	isOnline := make(map[string]bool, len(online.Val()))
-	for _, id := range online.Val() {
-		isOnline[id] = true
-	}
-	users := make([]User, 0, len(names))
-	for i, id := range ids.Val() {
-		if name, ok := names[i].(string); ok {
-			users = append(users, User{UUID: id, Username: name, OnLine: isOnline[id]})
+	var users []User
+	for i, id := range ch.Members {
+		if name, ok := names.Val()[i].(string); ok {
+			users = append(users, User{UUID: id, Username: name})
 		}
 	}
+	if err := s.markOnline(ctx, users); err != nil {
+		return nil, fmt.Errorf("join %s: %w", ch.ID, err)
+	}
 	sortUsers(users)
-	return users[:min(len(users), s.cfg.UsersLimit)], nil
+	return users, nil
+}
+
+// markOnline sets OnLine of the users listed online.
+func (s *Store) markOnline(ctx context.Context, users []User) error {
+	if len(users) == 0 {
+		return nil
+	}
+	args := []any{"ZMSCORE", s.keys.PresenceByName()}
+	for _, u := range users {
+		args = append(args, sortMember(u.Username, u.UUID))
+	}
+	res, err := s.rdb.Do(ctx, args...).Slice()
+	if err != nil {
+		return err
+	}
+	for i := range users {
+		users[i].OnLine = i < len(res) && res[i] != nil
+	}
+	return nil
 }
 
 // publish sends frame to every connection joined to channelID on every

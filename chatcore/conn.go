@@ -92,6 +92,11 @@ func (c *Conn) serve(ctx context.Context, dispatch func(context.Context, *Conn, 
 	c.ctx, c.cancel = ctx, cancel
 	go c.writeLoop()
 	hello := map[string]string{"sessionUUID": c.id}
+	if c.hub.node.DataEpoch() == "" { // not read yet: Redis has just come up
+		rctx, cancel := context.WithTimeout(ctx, 500*time.Millisecond)
+		c.hub.node.readDataEpoch(rctx)
+		cancel()
+	}
 	if e := c.hub.node.DataEpoch(); e != "" {
 		hello["dataEpoch"] = e
 	}

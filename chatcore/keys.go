@@ -19,6 +19,11 @@ func (k Keys) UserByName() string { return k.prefix + "{users}:byname" }
 // UserNames is a HASH from user ID to display username.
 func (k Keys) UserNames() string { return k.prefix + "{users}:names" }
 
+// UsersSorted is a ZSET of every user, score 0, member
+// "<lower-case name>\x00<user ID>": the users listing in name order, paged
+// with ZRANGEBYLEX; its ZCARD is the number of users.
+func (k Keys) UsersSorted() string { return k.prefix + "{users}:sorted" }
+
 // User is a HASH with the fields username, password (bcrypt) and created.
 func (k Keys) User(id string) string { return k.prefix + "{users}:user:" + id }
 
@@ -66,7 +71,12 @@ func (k Keys) DataEpoch() string { return k.prefix + "data:epoch" }
 // their presence expires unless an instance renews it.
 func (k Keys) PresenceOnline() string { return k.prefix + "{presence}:online" }
 
-// PresenceUser is a HASH of one user's presence: "u" the user's JSON, and one
+// PresenceByName is a ZSET of the online users, score 0, member as in
+// UsersSorted: the online part of the users listing, in name order.
+func (k Keys) PresenceByName() string { return k.prefix + "{presence}:byname" }
+
+// PresenceUser is a HASH of one user's presence: "u" the user's JSON, "k"
+// the user's PresenceByName member, and one
 // field "i:<instance>" per server instance with the user signed in, valued
 // with its expiry (Unix ms).
 func (k Keys) PresenceUser(id string) string { return k.prefix + "{presence}:user:" + id }

@@ -74,7 +74,8 @@ func (n *Node) Start(ctx context.Context) error {
 	n.hub.startWorkers()
 	n.bridge.Subscribe(n.keys.BroadcastTopic())
 	n.bridge.Subscribe(n.keys.InstanceTopic(n.instance))
-	n.loops.Add(3)
+	n.loops.Add(4)
+	go func() { defer n.loops.Done(); n.indexUsers(runCtx) }()
 	go func() { defer n.loops.Done(); n.bridge.run(runCtx) }()
 	go func() { defer n.loops.Done(); n.presenceLoop(runCtx) }()
 	go func() { defer n.loops.Done(); n.positionLoop(runCtx) }()
@@ -127,6 +128,26 @@ func (n *Node) presenceLoop(ctx context.Context) {
 			n.log.Info("presence: users of a silent instance went offline", "users", gone)
 		}
 		cancel()
+	}
+}
+
+// indexUsers fills the users index for data of an older version, once
+// Redis answers.
+func (n *Node) indexUsers(ctx context.Context) {
+	for attempt := 0; ctx.Err() == nil; attempt++ {
+		rctx, cancel := context.WithTimeout(ctx, time.Minute)
+		added, err := n.store.IndexUsers(rctx)
+		cancel()
+		if err == nil {
+			if added > 0 {
+				n.log.Info("users index filled", "users", added)
+			}
+			return
+		}
+		select {
+		case <-ctx.Done():
+		case <-time.After(min(time.Duration(attempt+1)*time.Second, 30*time.Second)):
+		}
 	}
 }
 

@@ -107,10 +107,10 @@ func (s *Store) SweepPresence(ctx context.Context) (int, error) {
 }
 
 func (s *Store) presenceKeys(userID string) []string {
-	return []string{s.keys.PresenceOnline(), s.keys.PresenceUser(userID)}
+	return []string{s.keys.PresenceOnline(), s.keys.PresenceUser(userID), s.keys.PresenceByName()}
 }
 
 func (s *Store) presenceSetArgs(instance string, u User, now time.Time) []any {
 	return []any{u.UUID, userJSON(u), presenceField(instance),
-		now.Add(s.cfg.PresenceTTL).UnixMilli(), now.UnixMilli(), s.keys.BroadcastTopic()}
+		now.Add(s.cfg.PresenceTTL).UnixMilli(), now.UnixMilli(), s.keys.BroadcastTopic(), sortMember(u.Username, u.UUID)}
 }

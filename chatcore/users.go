@@ -78,8 +78,8 @@ func (s *Store) createUser(ctx context.Context, display, key, password string) (
 	}
 	id := uuid.NewString()
 	res, err := s.scripts.createUser.Run(ctx, s.rdb,
-		[]string{s.keys.UserByName(), s.keys.UserNames(), s.keys.User(id)},
-		key, id, display, hash, time.Now().UTC().Format(time.RFC3339Nano)).Slice()
+		[]string{s.keys.UserByName(), s.keys.UserNames(), s.keys.User(id), s.keys.UsersSorted()},
+		key, id, display, hash, time.Now().UTC().Format(time.RFC3339Nano), sortMember(display, id)).Slice()
 	if err != nil {
 		return User{}, false, fmt.Errorf("create user: %w", err)
 	}
@@ -107,31 +107,6 @@ func (s *Store) UserByID(ctx context.Context, id string) (User, error) {
 		return User{}, fmt.Errorf("read user %s: %w", id, err)
 	}
 	return User{UUID: id, Username: name.Val(), OnLine: score.Err() == nil && int64(score.Val()) > nowMillis()}, nil
-}
-
-// Users returns up to limit users, online users first, then by name, and
-// the total number of users.
-func (s *Store) Users(ctx context.Context, limit int) (users []User, total int, err error) {
-	pipe := s.rdb.Pipeline()
-	names := pipe.HGetAll(ctx, s.keys.UserNames())
-	online := s.onlineCmd(ctx, pipe)
-	if _, err := pipe.Exec(ctx); err != nil {
-		return nil, 0, fmt.Errorf("list users: %w", err)
-	}
-	isOnline := make(map[string]bool, len(online.Val()))
-	for _, id := range online.Val() {
-		isOnline[id] = true
-	}
-	users = make([]User, 0, len(names.Val()))
-	for id, name := range names.Val() {
-		users = append(users, User{UUID: id, Username: name, OnLine: isOnline[id]})
-	}
-	sortUsers(users)
-	total = len(users)
-	if len(users) > limit {
-		users = users[:limit]
-	}
-	return users, total, nil
 }
 
 // onlineCmd queues the read of every online user ID on pipe.

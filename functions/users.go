@@ -6,17 +6,35 @@ import (
 	"github.com/redischat/chat/chatcore"
 )
 
-// users lists users, online first, at most USERS_LIMIT.
+// users lists users a page at a time, online users first, each part by
+// name: at most limit (and USERS_LIMIT) after the cursor after; the reply's
+// next is the cursor of the next page, absent at the end.
 func users(ctx context.Context, c *Call) error {
-	if err := c.DecodeOptional(&struct{}{}); err != nil {
+	var p struct {
+		Limit int    `json:"limit"`
+		After string `json:"after"`
+	}
+	if err := c.DecodeOptional(&p); err != nil {
 		return err
 	}
-	list, total, err := c.Node.Store().Users(ctx, c.Node.Config().UsersLimit)
+	if p.Limit < 0 {
+		return chatcore.Errorf(chatcore.CodeInvalid, "limit must not be negative")
+	}
+	limit := c.Node.Config().UsersLimit
+	if p.Limit > 0 {
+		limit = min(limit, p.Limit)
+	}
+	page, err := c.Node.Store().ListUsers(ctx, limit, p.After, "")
 	if err != nil {
 		return err
 	}
+	list := page.Users
 	if list == nil {
 		list = []chatcore.User{}
 	}
-	return c.Reply("users", map[string]any{"total": total, "received": len(list), "users": list})
+	reply := map[string]any{"total": page.Total, "received": len(list), "users": list}
+	if page.Next != "" {
+		reply["next"] = page.Next
+	}
+	return c.Reply("users", reply)
 }

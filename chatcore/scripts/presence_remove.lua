@@ -1,6 +1,7 @@
 -- Remove one instance's mark of a user (or none, to sweep expired marks) and
 -- publish presence offline when no live mark remains.
--- KEYS[1] online zset, KEYS[2] the user's presence hash
+-- KEYS[1] online zset, KEYS[2] the user's presence hash, KEYS[3] the
+-- online-by-name index
 -- ARGV[1] user ID, ARGV[2] instance field or '', ARGV[3] now (Unix ms),
 -- ARGV[4] broadcast topic
 -- Returns 1 when the user went offline, 0 otherwise.
@@ -25,6 +26,10 @@ if live > 0 then
   return 0
 end
 local user = redis.call('HGET', KEYS[2], 'u')
+local member = redis.call('HGET', KEYS[2], 'k')
+if member then
+  redis.call('ZREM', KEYS[3], member)
+end
 redis.call('DEL', KEYS[2])
 if redis.call('ZREM', KEYS[1], ARGV[1]) == 1 and user then
   redis.call('PUBLISH', ARGV[4], ',,\n{"type":"sys","sys":{"type":"presence","presence":{"OnLine":false,' .. string.sub(user, 2) .. '}}')

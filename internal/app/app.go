@@ -24,14 +24,16 @@ import (
 
 // App is a running server.
 type App struct {
-	Node   *chatcore.Node
-	Redis  *redis.Client
-	cfg    chatcore.Config
-	log    *slog.Logger
-	srv    *http.Server
-	ln     net.Listener
-	served chan error
-	once   sync.Once
+	Node      *chatcore.Node
+	Redis     *redis.Client
+	cfg       chatcore.Config
+	log       *slog.Logger
+	srv       *http.Server
+	ln        net.Listener
+	served    chan error
+	once      sync.Once
+	redisOnce sync.Once
+	redisErr  error
 	// cancelRequests ends the contexts of every HTTP request and websocket
 	// still running when a shutdown runs out of time.
 	cancelRequests context.CancelFunc
@@ -59,10 +61,7 @@ func start(ctx context.Context, cfg chatcore.Config, log *slog.Logger, client fs
 	}
 	// Redis down is waited for; Redis refusing us (a wrong password, a
 	// bad database number) is a mistake in the configuration: say so now.
-	pingCtx, cancel := context.WithTimeout(ctx, 2*time.Second)
-	perr := rdb.Ping(pingCtx).Err()
-	cancel()
-	if perr != nil && !chatcore.Unavailable(perr) {
+	if perr := checkRedis(ctx, rdb); perr != nil && !chatcore.Unavailable(perr) {
 		return nil, fmt.Errorf("cannot reach Redis at %s: %w", rdb.Options().Addr, perr)
 	}
 	node, err := chatcore.New(cfg, rdb, log)
@@ -110,6 +109,19 @@ func start(ctx context.Context, cfg chatcore.Config, log *slog.Logger, client fs
 	go func() { a.served <- a.srv.Serve(ln) }()
 	a.watchRedis(base)
 	return a, nil
+}
+
+// checkRedis pings Redis once, without retries and briefly, with rdb's
+// address and credentials: what it answers tells a wrong configuration
+// from a Redis that is not up yet.
+func checkRedis(ctx context.Context, rdb *redis.Client) error {
+	opt := *rdb.Options()
+	opt.MaxRetries, opt.DialTimeout, opt.PoolSize, opt.MinIdleConns = -1, 500*time.Millisecond, 1, 0
+	c := redis.NewClient(&opt)
+	defer c.Close()
+	ctx, cancel := context.WithTimeout(ctx, time.Second)
+	defer cancel()
+	return c.Ping(ctx).Err()
 }
 
 // watchRedis logs, once per minute at most, while Redis cannot be reached
@@ -160,7 +172,9 @@ func (a *App) Shutdown(ctx context.Context) error {
 		var wg sync.WaitGroup
 		var httpErr, nodeErr error
 		wg.Add(2)
-		stop := context.AfterFunc(ctx, a.cancelRequests)
+		// Out of time: cancel what runs and close Redis, which also ends the
+		// Redis reads that a cancel does not interrupt (a stalled Redis).
+		stop := context.AfterFunc(ctx, func() { a.cancelRequests(); a.closeRedis() })
 		defer stop()
 		go func() { defer wg.Done(); httpErr = a.srv.Shutdown(ctx) }()
 		go func() { defer wg.Done(); nodeErr = a.Node.Shutdown(ctx) }()
@@ -172,7 +186,13 @@ func (a *App) Shutdown(ctx context.Context) error {
 		if serveErr := <-a.served; !errors.Is(serveErr, http.ErrServerClosed) {
 			httpErr = errors.Join(httpErr, serveErr)
 		}
-		err = errors.Join(httpErr, nodeErr, a.Redis.Close())
+		err = errors.Join(httpErr, nodeErr, a.closeRedis())
 	})
 	return err
+}
+
+// closeRedis closes the Redis client once.
+func (a *App) closeRedis() error {
+	a.redisOnce.Do(func() { a.redisErr = a.Redis.Close() })
+	return a.redisErr
 }
