@@ -116,7 +116,7 @@ func (b *bridge) run(ctx context.Context) {
 		}
 		b.metrics.RedisErrors.Add(1)
 		b.log.Warn("pubsub connection lost, reconnecting", "err", err, "after", time.Since(start).Round(time.Millisecond).String())
-		if time.Since(start) > 10*time.Second {
+		if time.Since(start) > time.Second { // it worked for a while: retry fast
 			backoff = 50 * time.Millisecond
 		}
 		select {

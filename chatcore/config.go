@@ -55,6 +55,8 @@ type Config struct {
 	// Presence.
 	PresenceRefresh time.Duration `envconfig:"PRESENCE_REFRESH" default:"30s" desc:"how often an instance renews its users' presence"`
 	PresenceTTL     time.Duration `envconfig:"PRESENCE_TTL" default:"90s" desc:"presence of a silent instance expires after this"`
+	PresenceGrace   time.Duration `envconfig:"PRESENCE_GRACE" default:"5s" desc:"a user whose last connection ended is shown offline after this, unless they come back; 0 for at once"`
+	PresenceBatch   time.Duration `envconfig:"PRESENCE_BATCH" default:"500ms" desc:"presence changes are gathered this long and sent as one frame per connection; 0 sends each at once"`
 
 	// Operations.
 	ShutdownTimeout time.Duration `envconfig:"SHUTDOWN_TIMEOUT" default:"8s" desc:"time to drain connections on SIGTERM (Cloud Run allows 10s)"`
@@ -133,6 +135,9 @@ func (c Config) Validate() error {
 		if d <= 0 {
 			errs = append(errs, fmt.Errorf("config: %s must be positive, got %s", name, d))
 		}
+	}
+	if c.PresenceGrace < 0 || c.PresenceBatch < 0 {
+		errs = append(errs, fmt.Errorf("config: PRESENCE_GRACE and PRESENCE_BATCH must not be negative"))
 	}
 	if c.PresenceTTL <= c.PresenceRefresh {
 		errs = append(errs, fmt.Errorf("config: PRESENCE_TTL (%s) must be longer than PRESENCE_REFRESH (%s)", c.PresenceTTL, c.PresenceRefresh))

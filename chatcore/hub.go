@@ -105,7 +105,7 @@ func (h *Hub) Serve(ctx context.Context, ws *websocket.Conn, sessionID string, l
 // remove forgets a finished connection: it leaves its channel and signs out.
 func (h *Hub) remove(ctx context.Context, c *Conn) {
 	c.leave(ctx)
-	c.signOutLocal(ctx)
+	c.signOutLocal(ctx, false)
 	h.mu.Lock()
 	delete(h.conns, c)
 	h.mu.Unlock()
@@ -132,7 +132,9 @@ func (h *Hub) onPublish(topic string, payload []byte) {
 		h.shardOf(id).send(j)
 		return
 	}
-	h.view.observe(frame)
+	if h.view.observe(frame) {
+		return // presence: the view pushes it, gathered
+	}
 	j.pm = prepare(frame)
 	for _, s := range h.shards {
 		s.send(j)

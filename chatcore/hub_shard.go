@@ -3,6 +3,7 @@ package chatcore
 import (
 	"context"
 	"sync"
+	"time"
 
 	"github.com/gorilla/websocket"
 )
@@ -24,9 +25,10 @@ type hubUser struct {
 	user  User
 	conns map[*Conn]struct{}
 
-	notifyPos string // ID of the last notification delivered, "" until known
-	filling   bool   // a catch-up of notifications is reading
-	gen       uint64 // the catch-up in flight
+	leaving   *time.Timer // the last connection left: offline when it fires
+	notifyPos string      // ID of the last notification delivered, "" until known
+	filling   bool        // a catch-up of notifications is reading
+	gen       uint64      // the catch-up in flight
 	held      []heldFrame
 }
 

@@ -1,6 +1,9 @@
 package chatcore
 
-import "context"
+import (
+	"context"
+	"time"
+)
 
 // attachUser records that c is signed in as u; the user's first connection
 // on this instance subscribes to the user's topic and marks them online.
@@ -17,6 +20,10 @@ func (h *Hub) attachUser(ctx context.Context, c *Conn, u User) error {
 		s.users[u.UUID] = hu
 	}
 	hu.conns[c] = struct{}{}
+	if hu.leaving != nil { // back within the grace period: nothing to show
+		hu.leaving.Stop()
+		hu.leaving = nil
+	}
 	s.mu.Unlock()
 	if !first {
 		return nil
@@ -39,9 +46,11 @@ func (h *Hub) attachUser(ctx context.Context, c *Conn, u User) error {
 	return nil
 }
 
-// detachUser undoes attachUser; the user's last connection on this instance
-// unsubscribes and removes this instance's presence mark.
-func (h *Hub) detachUser(ctx context.Context, c *Conn, userID string) {
+// detachUser undoes attachUser. When c was the user's last connection on
+// this instance, the user's mark is removed (and the user shown offline
+// unless another instance has them) after PRESENCE_GRACE, or at once when
+// now; a connection of theirs that comes within the grace cancels it.
+func (h *Hub) detachUser(ctx context.Context, c *Conn, userID string, now bool) {
 	lock := h.presenceLock(userID)
 	lock.Lock()
 	defer lock.Unlock()
@@ -53,14 +62,42 @@ func (h *Hub) detachUser(ctx context.Context, c *Conn, userID string) {
 		return
 	}
 	delete(hu.conns, c)
-	last := len(hu.conns) == 0
-	if last {
-		delete(s.users, userID)
-	}
-	s.mu.Unlock()
-	if !last {
+	if len(hu.conns) > 0 || hu.leaving != nil {
+		s.mu.Unlock()
 		return
 	}
+	grace := h.node.cfg.PresenceGrace
+	if h.Accepting() && !now && grace > 0 {
+		hu.leaving = time.AfterFunc(grace, func() { h.leave(userID, hu) })
+		s.mu.Unlock()
+		return
+	}
+	delete(s.users, userID)
+	s.mu.Unlock()
+	h.forget(ctx, userID)
+}
+
+// leave ends the grace period of hu: if nobody came back, the user goes.
+func (h *Hub) leave(userID string, hu *hubUser) {
+	lock := h.presenceLock(userID)
+	lock.Lock()
+	defer lock.Unlock()
+	s := h.shardOf(userID)
+	s.mu.Lock()
+	if s.users[userID] != hu || len(hu.conns) > 0 {
+		s.mu.Unlock()
+		return
+	}
+	delete(s.users, userID)
+	s.mu.Unlock()
+	ctx, cancel := context.WithTimeout(h.ctx, 5*time.Second)
+	defer cancel()
+	h.forget(ctx, userID)
+}
+
+// forget unsubscribes from a user who left this instance and removes the
+// instance's presence mark, with the user's presence lock held.
+func (h *Hub) forget(ctx context.Context, userID string) {
 	h.node.bridge.Unsubscribe(h.node.keys.UserTopic(userID))
 	if !h.Accepting() {
 		// The instance is shutting down (a deploy, a scale-in): its clients

@@ -18,9 +18,14 @@ type Metrics struct {
 	RecoveryResets   atomic.Int64 // channels whose members were asked to rejoin: too much missed
 	StreamResets     atomic.Int64 // channels whose stream went back under one epoch (lost writes)
 	EchoFallbacks    atomic.Int64 // sends whose echo pub/sub had not brought in time
+	PresencePushes   atomic.Int64 // presence frames pushed to every connection (one or a batch)
+	PresenceChanges  atomic.Int64 // presence changes they carried
 
-	// Delivery, when set before Start, is given the end-to-end latency of
+	// Delivery, when set before the first connection, is given the end-to-end latency of
 	// each stored message written to a socket: from its CreatedAt (the
 	// sending instance's clock) to the write.
 	Delivery func(time.Duration)
+	// PresenceBatch, when set, is given the number of changes of each
+	// presence push (1, or the size of a presenceBatch).
+	PresenceBatch func(users int)
 }

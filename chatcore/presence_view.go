@@ -1,6 +1,7 @@
 package chatcore
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"sync"
@@ -15,39 +16,102 @@ import (
 type presenceView struct {
 	hub *Hub
 
-	mu      sync.Mutex
-	online  map[string]User
-	changed map[string]uint64 // user ID -> tick of the last live push about them
-	tick    uint64
-	markers map[string]chan struct{} // markers published, by token
-	syncing sync.Mutex               // one resync at a time
-	synced  bool                     // a resync has filled the view
+	mu       sync.Mutex
+	online   map[string]User
+	changed  map[string]uint64 // user ID -> tick of the last live push about them
+	tick     uint64
+	pending  map[string]User          // changes gathered for the next push, by user
+	order    []string                 // their users, in the order they first changed
+	flushing *time.Timer              // the push of what is gathered
+	markers  map[string]chan struct{} // markers published, by token
+	syncing  sync.Mutex               // one resync at a time
+	synced   bool                     // a resync has filled the view
 }
 
 func newPresenceView(h *Hub) *presenceView {
-	return &presenceView{hub: h, online: map[string]User{}, changed: map[string]uint64{}, markers: map[string]chan struct{}{}}
+	return &presenceView{hub: h, online: map[string]User{}, changed: map[string]uint64{}, pending: map[string]User{}, markers: map[string]chan struct{}{}}
 }
 
-// observe records a broadcast frame the bridge read, if it is presence.
-func (v *presenceView) observe(frame []byte) {
+// observe records a broadcast frame the bridge read and reports whether it
+// was presence (which push delivers, gathered).
+func (v *presenceView) observe(frame []byte) bool {
 	var f struct {
 		Sys struct {
 			Type     string `json:"type"`
 			Presence *User  `json:"presence"`
 		} `json:"sys"`
 	}
-	if json.Unmarshal(frame, &f) != nil || f.Sys.Type != "presence" || f.Sys.Presence == nil {
-		return
+	if !bytes.Contains(frame, []byte(`"presence"`)) || json.Unmarshal(frame, &f) != nil || f.Sys.Type != "presence" || f.Sys.Presence == nil {
+		return false
 	}
 	u := *f.Sys.Presence
 	v.mu.Lock()
-	defer v.mu.Unlock()
 	v.tick++
 	v.changed[u.UUID] = v.tick
 	if u.OnLine {
 		v.online[u.UUID] = u
 	} else {
 		delete(v.online, u.UUID)
+	}
+	v.mu.Unlock()
+	v.push([]User{u})
+	return true
+}
+
+// push delivers presence changes to every signed-in connection: at once
+// when PRESENCE_BATCH is 0, else gathered for that long and sent as one
+// frame per connection with the latest state of each user.
+func (v *presenceView) push(users []User) {
+	window := v.hub.node.cfg.PresenceBatch
+	v.mu.Lock()
+	if window > 0 {
+		for _, u := range users {
+			if _, ok := v.pending[u.UUID]; !ok {
+				v.order = append(v.order, u.UUID)
+			}
+			v.pending[u.UUID] = u
+		}
+		if v.flushing == nil {
+			v.flushing = time.AfterFunc(window, v.flush)
+		}
+		v.mu.Unlock()
+		return
+	}
+	v.mu.Unlock()
+	v.send(users)
+}
+
+// flush sends what push gathered.
+func (v *presenceView) flush() {
+	v.mu.Lock()
+	users := make([]User, 0, len(v.order))
+	for _, id := range v.order {
+		users = append(users, v.pending[id])
+	}
+	clear(v.pending)
+	v.order, v.flushing = v.order[:0], nil
+	v.mu.Unlock()
+	v.send(users)
+}
+
+// send hands presence frames to every shard: one change as the protocol's
+// presence push, several as one presenceBatch.
+func (v *presenceView) send(users []User) {
+	if len(users) == 0 {
+		return
+	}
+	v.hub.node.metrics.PresencePushes.Add(1)
+	v.hub.node.metrics.PresenceChanges.Add(int64(len(users)))
+	if observe := v.hub.node.metrics.PresenceBatch; observe != nil {
+		observe(len(users))
+	}
+	frame := presenceFrame(users[0])
+	if len(users) > 1 {
+		frame = presenceBatchFrame(users)
+	}
+	j := job{kind: jobLive, topic: topicBroadcast, pm: prepare(frame)}
+	for _, s := range v.hub.shards {
+		s.send(j)
 	}
 }
 
@@ -151,13 +215,13 @@ func (v *presenceView) resync(ctx context.Context) {
 	if len(pushes) > 0 {
 		v.hub.node.log.Info("presence brought up to date", "changes", len(pushes))
 	}
-	for _, u := range pushes {
-		frame := presenceFrame(u)
-		j := job{kind: jobLive, topic: topicBroadcast, pm: prepare(frame)}
-		for _, s := range v.hub.shards {
-			s.send(j)
-		}
-	}
+	v.push(pushes)
+}
+
+// presenceBatchFrame is the push of several presence changes at once.
+func presenceBatchFrame(users []User) []byte {
+	b, _ := Frame("sys", map[string]any{"type": "presenceBatch", "presenceBatch": users})
+	return b
 }
 
 // presenceFrame is the presence push of u.

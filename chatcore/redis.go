@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/redis/go-redis/v9"
+	"github.com/redis/go-redis/v9/maintnotifications"
 )
 
 // RedisConfigured reports whether the configuration names a Redis server.
@@ -79,6 +80,9 @@ func (c Config) RedisOptions() (*redis.Options, error) {
 		opt.DialTimeout = min(c.RedisTimeout, 5*time.Second)
 	}
 	opt.MaxRetries = 2
+	// Maintenance notifications are for Redis Enterprise and Redis Cloud
+	// (CLIENT MAINT_NOTIFICATIONS); Memorystore and Debian's Redis have none.
+	opt.MaintNotificationsConfig = &maintnotifications.Config{Mode: maintnotifications.ModeDisabled}
 	return opt, nil
 }
 

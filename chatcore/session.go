@@ -17,7 +17,7 @@ func (c *Conn) SignIn(ctx context.Context, u User, accessKey string) error {
 	if same {
 		return nil
 	}
-	c.signOutLocal(ctx)
+	c.signOutLocal(ctx, true)
 	if err := c.hub.attachUser(ctx, c, u); err != nil {
 		return err
 	}
@@ -31,17 +31,21 @@ func (c *Conn) SignIn(ctx context.Context, u User, accessKey string) error {
 // was signed in with, for the caller to revoke, and false when it was not
 // signed in.
 func (c *Conn) SignOut(ctx context.Context) (User, string, bool) {
-	return c.signOutLocal(ctx)
+	return c.signOutLocal(ctx, true)
 }
 
-func (c *Conn) signOutLocal(ctx context.Context) (User, string, bool) {
+// signOutLocal signs c out. now is true for a deliberate sign-out, which
+// shows the user offline at once when this was their last connection; a
+// connection that just ended leaves them online for PRESENCE_GRACE, in case
+// they come back.
+func (c *Conn) signOutLocal(ctx context.Context, now bool) (User, string, bool) {
 	c.leave(ctx)
 	c.mu.Lock()
 	u, key, was := c.user, c.accessKey, c.signedIn
 	c.user, c.accessKey, c.signedIn = User{}, "", false
 	c.mu.Unlock()
 	if was {
-		c.hub.detachUser(ctx, c, u.UUID)
+		c.hub.detachUser(ctx, c, u.UUID, now)
 	}
 	return u, key, was
 }

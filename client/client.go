@@ -4,7 +4,7 @@
 // this folder is what the browser gets. index.html loads js/main.js, which
 // wires the socket (js/socket.js), the protocol (js/protocol.js), the state
 // (js/state.js) and the views (js/views/). The tests of its pure logic (test/)
-// run under Node from node_test.go; the browser test is e2e_test.go.
+// run under Node from node_test.go; the browser tests are e2e*_test.go.
 package client
 
 import (

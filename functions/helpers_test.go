@@ -105,8 +105,20 @@ func texts(ms []message) []string {
 func expectPresence(t testing.TB, c *chattest.WS, user string) chatcore.User {
 	t.Helper()
 	for {
-		if s := expectSys(t, c, "presence"); s.Presence != nil && s.Presence.UUID == user {
+		f := c.Expect("sys", "typing")
+		var s struct {
+			Type          string
+			Presence      *chatcore.User
+			PresenceBatch []chatcore.User
+		}
+		f.Payload(t, &s)
+		if s.Presence != nil && s.Presence.UUID == user {
 			return *s.Presence
+		}
+		for _, u := range s.PresenceBatch {
+			if u.UUID == user {
+				return u
+			}
 		}
 	}
 }

@@ -3,10 +3,9 @@ package functions_test
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
-	"regexp"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -32,49 +31,6 @@ func obsGet(t *testing.T, method, url string) (int, string, string) {
 	return resp.StatusCode, resp.Header.Get("Content-Type"), string(b)
 }
 
-// promSamples parses the Prometheus text format strictly enough to catch a
-// malformed exposition: each family has HELP, then TYPE, then one sample of
-// the same name; counters end in _total.
-func promSamples(t *testing.T, text string) map[string]int64 {
-	t.Helper()
-	nameRe := regexp.MustCompile(`^[a-zA-Z_:][a-zA-Z0-9_:]*$`)
-	if !strings.HasSuffix(text, "\n") {
-		t.Fatalf("exposition does not end with a newline: %q", text)
-	}
-	lines := strings.Split(strings.TrimSuffix(text, "\n"), "\n")
-	if len(lines)%3 != 0 {
-		t.Fatalf("want HELP, TYPE and one sample per metric, got %d lines:\n%s", len(lines), text)
-	}
-	out := map[string]int64{}
-	for i := 0; i < len(lines); i += 3 {
-		help := strings.Fields(lines[i])
-		typ := strings.Fields(lines[i+1])
-		sample := strings.Fields(lines[i+2])
-		if len(help) < 4 || help[0] != "#" || help[1] != "HELP" || !nameRe.MatchString(help[2]) {
-			t.Fatalf("bad HELP line %q", lines[i])
-		}
-		name := help[2]
-		if len(typ) != 4 || typ[0] != "#" || typ[1] != "TYPE" || typ[2] != name || (typ[3] != "counter" && typ[3] != "gauge") {
-			t.Fatalf("bad TYPE line %q for %s", lines[i+1], name)
-		}
-		if typ[3] == "counter" && !strings.HasSuffix(name, "_total") {
-			t.Errorf("counter %s does not end in _total", name)
-		}
-		if len(sample) != 2 || sample[0] != name {
-			t.Fatalf("bad sample line %q for %s", lines[i+2], name)
-		}
-		v, err := strconv.ParseInt(sample[1], 10, 64)
-		if err != nil {
-			t.Fatalf("sample %q: %v", lines[i+2], err)
-		}
-		if _, dup := out[name]; dup {
-			t.Fatalf("%s twice", name)
-		}
-		out[name] = v
-	}
-	return out
-}
-
 func TestMetricsOffByDefault(t *testing.T) {
 	a := chattest.Start(t, chattest.Config(t))
 	status, _, body := obsGet(t, http.MethodGet, a.URL()+"/metrics")
@@ -83,56 +39,140 @@ func TestMetricsOffByDefault(t *testing.T) {
 	}
 }
 
+// TestMetrics checks the exposition of a real server with a few clients:
+// every family is there, the gauges count what the test made, the
+// counters of trouble stay at zero, and the histograms grow with traffic.
 func TestMetrics(t *testing.T) {
 	cfg := chattest.Config(t)
 	cfg.MetricsEnabled = true
 	a := chattest.Start(t, cfg)
+	url := a.URL() + "/metrics"
 
 	alice := chattest.Dial(t, a.URL())
-	alice.SignUp("alice")
+	aliceKey := alice.SignUp("alice").AccessKey
 	bob := chattest.Dial(t, a.URL())
 	bob.SignUp("bob")
+	carol := chattest.Dial(t, a.URL())
+	carol.SignUp("carol")
 	chattest.Dial(t, a.URL()) // connected, never signed in
-	for _, c := range []*chattest.WS{alice, bob} {
+	members := []*chattest.WS{alice, bob, carol}
+	for _, c := range members {
 		c.Send("channelJoin", map[string]any{"recipientUUID": ""})
 		c.Expect("channelJoin", "sys")
 	}
-	alice.Send("channelMessage", map[string]any{"recipientUUID": "", "message": "counted"})
-	alice.Expect("channelMessage", "sys")
-	bob.Expect("channelMessage", "sys")
-
-	status, ctype, body := obsGet(t, http.MethodGet, a.URL()+"/metrics")
-	if status != http.StatusOK || ctype != "text/plain; version=0.0.4; charset=utf-8" {
-		t.Fatalf("GET /metrics = %d %q", status, ctype)
-	}
-	got := promSamples(t, body)
-	for name, want := range map[string]int64{
-		"chat_connections": 3, "chat_users_signed_in": 2, "chat_channels_joined": 1,
-	} {
-		if got[name] != want {
-			t.Errorf("%s = %d, want %d", name, got[name], want)
+	send := func(text string) {
+		t.Helper()
+		alice.Send("channelMessage", map[string]any{"recipientUUID": "", "message": text})
+		for _, c := range members {
+			c.Expect("channelMessage", "sys")
 		}
 	}
-	// Received: 2 signUp, 2 channelJoin, 1 channelMessage. Sent: at least
-	// the replies to those and the message to both members.
-	for name, atLeast := range map[string]int64{
-		"chat_pubsub_topics": 1, "chat_messages_in_total": 5, "chat_messages_out_total": 9,
+	const sent = 3
+	for i := range sent {
+		send(fmt.Sprint("counted ", i))
+	}
+
+	// The histograms are observed once a frame is written or a handler
+	// has returned, which may be after the client read the frame: wait
+	// for the figures rather than read them once.
+	fams := scrapeUntil(t, url, func(f families) bool {
+		return f.histCount("chat_request_duration_seconds", "type", "channelMessage") >= sent &&
+			f.histCount("chat_delivery_latency_seconds", "", "") >= 2*sent
+	})
+	for _, name := range []string{
+		"chat_delivery_latency_seconds", "chat_request_duration_seconds", "chat_redis_command_duration_seconds",
+		"chat_hub_queued_jobs", "chat_send_queue_frames",
+		"chat_caught_up_messages_total", "chat_recovery_resets_total", "chat_stream_resets_total", "chat_echo_fallbacks_total",
+		"go_goroutines", "go_memstats_heap_alloc_bytes", "go_gc_duration_seconds",
+		"process_cpu_seconds_total", "process_resident_memory_bytes", "process_open_fds",
 	} {
-		if got[name] < atLeast {
-			t.Errorf("%s = %d, want at least %d", name, got[name], atLeast)
+		if fams[name] == nil {
+			t.Errorf("no %s in the exposition", name)
+		}
+	}
+	for name, want := range map[string]float64{
+		"chat_connections": 4, "chat_users_signed_in": 3, "chat_channels_joined": 1,
+	} {
+		if got := fams.value(name); got != want {
+			t.Errorf("%s = %v, want %v", name, got, want)
+		}
+	}
+	// Received: 3 signUp, 3 channelJoin, 3 channelMessage. Sent: at least
+	// the replies to those and each message to each member.
+	for name, atLeast := range map[string]float64{
+		"chat_pubsub_topics": 1, "chat_messages_in_total": 3 + 3 + sent, "chat_messages_out_total": 3*2 + 3 + 3*sent,
+	} {
+		if got := fams.value(name); got < atLeast {
+			t.Errorf("%s = %v, want at least %v", name, got, atLeast)
 		}
 	}
 	for _, name := range []string{"chat_queue_drops_total", "chat_slow_consumer_disconnects_total", "chat_redis_errors_total", "chat_pubsub_reconnects_total"} {
-		if v, ok := got[name]; !ok || v != 0 {
-			t.Errorf("%s = %d (present: %v), want 0 on a healthy instance", name, v, ok)
+		if got := fams.value(name); got != 0 {
+			t.Errorf("%s = %v, want 0 on a healthy instance", name, got)
 		}
 	}
 
-	if status, _, body := obsGet(t, http.MethodHead, a.URL()+"/metrics"); status != http.StatusOK || body != "" {
+	// One series per message type, there before the type is first used;
+	// each request observed once.
+	for typ, want := range map[string]uint64{"signUp": 3, "channelJoin": 3, "channelMessage": sent, "typing": 0, "users": 0} {
+		if got := fams.histCount("chat_request_duration_seconds", "type", typ); got != want {
+			t.Errorf("chat_request_duration_seconds{type=%q} count = %d, want %d", typ, got, want)
+		}
+	}
+	// Signing up and sending call Redis, commands and pipelines both.
+	redisCalls := fams.series("chat_redis_command_duration_seconds")
+	if len(redisCalls) < 2 || fams.histCount("chat_redis_command_duration_seconds", "command", "pipeline") == 0 {
+		t.Errorf("chat_redis_command_duration_seconds has %d series, want several, \"pipeline\" among them", len(redisCalls))
+	}
+	if d := fams["chat_delivery_latency_seconds"]; d != nil {
+		h := d.GetMetric()[0].GetHistogram()
+		if h.GetSampleSum() < 0 || h.GetSampleSum() > float64(h.GetSampleCount())*5 {
+			t.Errorf("delivery latency sum %v s over %d deliveries", h.GetSampleSum(), h.GetSampleCount())
+		}
+	}
+
+	// One more message on the websocket and one HTTP function call: the
+	// histograms grow.
+	deliveries := fams.histCount("chat_delivery_latency_seconds", "", "")
+	send("one more")
+	req, _ := http.NewRequest(http.MethodPost, a.URL()+"/users", nil)
+	req.Header.Set("Authorization", "Bearer "+aliceKey)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("POST /users = %d", resp.StatusCode)
+	}
+	scrapeUntil(t, url, func(f families) bool {
+		return f.histCount("chat_request_duration_seconds", "type", "channelMessage") == sent+1 &&
+			f.histCount("chat_request_duration_seconds", "type", "users") == 1 &&
+			f.histCount("chat_delivery_latency_seconds", "", "") >= deliveries+2
+	})
+
+	if status, _, body := obsGet(t, http.MethodHead, url); status != http.StatusOK || body != "" {
 		t.Errorf("HEAD /metrics = %d %q", status, body)
 	}
-	if status, _, _ := obsGet(t, http.MethodPost, a.URL()+"/metrics"); status != http.StatusMethodNotAllowed {
+	if status, _, _ := obsGet(t, http.MethodPost, url); status != http.StatusMethodNotAllowed {
 		t.Errorf("POST /metrics = %d, want 405", status)
+	}
+}
+
+// Two servers in one process have a registry each: neither panics on
+// registering the other's names, and each counts its own connections.
+func TestMetricsPerServer(t *testing.T) {
+	var urls []string
+	for range 2 {
+		cfg := chattest.Config(t)
+		cfg.MetricsEnabled = true
+		urls = append(urls, chattest.Start(t, cfg).URL())
+	}
+	chattest.Dial(t, urls[0])
+	for i, want := range []float64{1, 0} {
+		if got := scrape(t, urls[i]+"/metrics").value("chat_connections"); got != want {
+			t.Errorf("server %d: chat_connections = %v, want %v", i, got, want)
+		}
 	}
 }
 

@@ -62,7 +62,7 @@ func New(node *chatcore.Node, opts ...Option) (*Server, error) {
 		s.mux.HandleFunc("/"+name, fn)
 	}
 	if node.Config().MetricsEnabled {
-		s.mux.HandleFunc("/metrics", s.serveMetrics)
+		s.mux.Handle("/metrics", s.metricsHandler())
 	}
 	for _, o := range opts {
 		o(s)

@@ -8,6 +8,7 @@
 //   outbox.js   unsent messages, each sent once per connection by clientID
 //   typing.js   typing signals, ours out and others' in
 
+import { bannerText } from './banner.js';
 import { decodeFrame, encodeFrame, errorText } from './protocol.js';
 import { Outbox } from './outbox.js';
 import { SessionFlow } from './session.js';
@@ -43,6 +44,8 @@ export class ChatApp {
     /** the number of the current connection */
     this.epoch = 0;
     this.queued = false;
+    /** the close code of the last drop, 0 while connected */
+    this.closeCode = 0;
     this.auth = new SessionFlow(this);
     this.sync = new ChannelSync(this);
     this.outbox = new Outbox(this);
@@ -84,13 +87,15 @@ export class ChatApp {
 
   onOpen() {
     this.epoch++;
+    this.closeCode = 0;
     this.sync.joined = null;
     this.auth.onOpen();
     this.render();
   }
 
-  /** @param {{code: number}} _info */
-  onDown(_info) {
+  /** @param {{code: number}} info */
+  onDown(info) {
+    this.closeCode = info.code;
     this.auth.onDown();
     this.sync.onDown();
     this.render();
@@ -103,6 +108,9 @@ export class ChatApp {
     const p = f.payload;
     const st = this.state;
     switch (f.type) {
+      case 'ready':
+        this.auth.onReady(p);
+        break;
       case 'authorized':
         this.auth.onAuthorized(p);
         break;
@@ -130,7 +138,7 @@ export class ChatApp {
       case 'error':
         this.onError(p);
         break;
-      default: // ready, signOut, channelLeave: nothing to do
+      default: // signOut, channelLeave: nothing to do
     }
     this.render();
   }
@@ -144,6 +152,11 @@ export class ChatApp {
       case 'presence':
         if (p.presence?.UUID) this.state.upsertUser(p.presence, true);
         break;
+      case 'presenceBatch': // several changes gathered by the server
+        for (const u of Array.isArray(p.presenceBatch) ? p.presenceBatch : []) {
+          if (u?.UUID) this.state.upsertUser(u, true);
+        }
+        break;
       case 'channelJoin':
       case 'channelLeave':
         if (p.user?.UUID) this.state.upsertUser(p.user, false);
@@ -151,10 +164,18 @@ export class ChatApp {
     }
   }
 
-  /** @param {any} p */
+  /**
+   * onError routes an error frame: by its clientID to the message it
+   * concerns, else by the request it names, else as a note.
+   * @param {any} p
+   */
   onError(p) {
     const code = Number(p.code) || 0;
     const text = String(p.message || p.error || '');
+    if (typeof p.clientID === 'string' && p.clientID) {
+      this.outbox.onErrorFor(p.clientID, code, text);
+      return;
+    }
     switch (p.request) {
       case 'signIn':
       case 'signUp':
@@ -264,16 +285,10 @@ export class ChatApp {
 
   /** banner is the connection banner's text, '' when all is well. */
   banner() {
-    const s = this.socket.state;
-    const chat = this.auth.session !== null;
-    const wasOnline = this.auth.wasOnline;
-    if (s === 'down') {
-      const secs = Math.ceil((this.socket.retryAt - Date.now()) / 1000);
-      const when = secs >= 1 ? ` in ${secs} s` : '';
-      return chat && wasOnline ? `Connection lost. Reconnecting${when}…` : `Cannot reach the server. Retrying${when}…`;
-    }
-    if (chat && this.auth.phase !== 'in') return wasOnline ? 'Reconnecting…' : 'Connecting…';
-    return '';
+    return bannerText({
+      socket: this.socket.state, retryAt: this.socket.retryAt, closeCode: this.closeCode,
+      chat: this.auth.session !== null, signedIn: this.auth.phase === 'in', wasOnline: this.auth.wasOnline,
+    }, Date.now());
   }
 
   /** render redraws once after the current task. */

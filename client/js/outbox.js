@@ -4,18 +4,56 @@
 // ClientID (or the same message in a join or history reply) confirms it.
 // Unconfirmed messages are sent again, with the same clientID, once on each
 // new connection and after RESEND_MS without an echo, so the server stores
-// them once. They are kept in the tab's sessionStorage across reloads.
+// them once. An error frame names its message by clientID: 503 and 429 keep
+// it queued for a retry with backoff, any other error marks it as not sent.
+// They are kept in the tab's sessionStorage across reloads, and across the
+// loss of the server's data (see keepLost).
 
-import { MAX_MESSAGE_LENGTH, errorText, newClientID } from './protocol.js';
+import { RETRY_BACKOFF, backoffDelay } from './backoff.js';
+import { GENERAL, MAX_MESSAGE_LENGTH, errorText, newClientID } from './protocol.js';
 import * as storage from './storage.js';
 
 /** @typedef {import('./app.js').ChatApp} ChatApp */
-/** @typedef {import('./state.js').Outgoing} Outgoing */
+
+/**
+ * A message typed here that the server has not confirmed yet. It is sent
+ * with its clientID, as often as needed: the server stores it once.
+ *
+ * @typedef {object} Outgoing
+ * @property {string} clientID
+ * @property {string} channel the channel's key (recipientUUID)
+ * @property {string} text
+ * @property {string} createdAt ISO time it was typed
+ * @property {number} sentEpoch the connection it was last sent on, 0 for none
+ * @property {number} sentAt when it was last sent, in ms
+ * @property {number} tries how many times it was sent
+ * @property {string} [error] why it was not sent: shown with Retry and Discard
+ * @property {boolean} [noRetry] sending it again cannot help (refused as
+ *   invalid, or its recipient is gone): only Discard is offered
+ * @property {number} [retryAt] the server asked to try again later (503,
+ *   429): sent again at this time, in ms
+ * @property {number} [retries] how many times the server asked that
+ * @property {string} [note] why it waits for retryAt, shown meanwhile
+ * @property {boolean} [lost] kept from data the server lost: the person's
+ *   account is gone, the text is not; shown in General when its own channel
+ *   is gone too
+ */
+
 
 /** An unconfirmed message is sent again after this many ms. */
 const RESEND_MS = 5000;
-/** Sends of one message before it is marked as failed. */
+/** Sends of one message without an answer before it is marked as failed. */
 const MAX_TRIES = 5;
+
+/** Why a message waits for a retry, per error code. */
+const RETRY_NOTES = /** @type {Record<number, string>} */ ({
+  503: 'The server cannot store messages right now; retrying',
+  429: 'Sending too fast; retrying',
+  401: 'Signing in again',
+});
+
+/** Why a message kept from the server's lost data was not sent. */
+export const LOST_REASON = 'the chat server lost its data before storing it';
 
 export class Outbox {
   /** @param {ChatApp} app */
@@ -54,14 +92,17 @@ export class Outbox {
       o.sentEpoch = this.app.epoch;
       o.sentAt = Date.now();
       o.tries++;
+      delete o.retryAt;
+      delete o.note;
     }
   }
 
-  /** flush sends every message not yet sent on this connection. */
+  /** flush sends every message not yet sent on this connection, unless it waits for a retry. */
   flush() {
+    const now = Date.now();
     let any = false;
     for (const o of this.app.state.outbox) {
-      if (!o.error && o.sentEpoch !== this.app.epoch) {
+      if (!o.error && o.sentEpoch !== this.app.epoch && !(o.retryAt && o.retryAt > now)) {
         this.transmit(o);
         any = true;
       }
@@ -70,17 +111,28 @@ export class Outbox {
   }
 
   /**
-   * resend sends again what the server has not confirmed in time (a frame
-   * dropped under load, an answer lost in a reconnection), once the open
-   * channel is joined; after MAX_TRIES a message is marked as failed.
+   * resend runs every second: sends what the server asked to retry once its
+   * time has come, and again what the server has not confirmed in time (a
+   * frame dropped under load, an answer lost in a reconnection) once the
+   * open channel is joined; after MAX_TRIES without an answer a message is
+   * marked as failed.
    */
   resend() {
     const now = Date.now();
     const app = this.app;
     const st = app.state;
-    if (!app.online || app.sync.joined !== st.current) return;
+    if (!app.online) return;
+    const joined = app.sync.joined === st.current;
     for (const o of st.outbox) {
-      if (o.error || o.channel !== st.current || o.sentEpoch !== app.epoch || now - o.sentAt < RESEND_MS) continue;
+      if (o.error) continue;
+      if (o.retryAt) {
+        if (now >= o.retryAt) {
+          this.transmit(o);
+          this.save();
+        }
+        continue;
+      }
+      if (!joined || o.channel !== st.current || o.sentEpoch !== app.epoch || now - o.sentAt < RESEND_MS) continue;
       if (o.tries >= MAX_TRIES) o.error = 'the server did not confirm it';
       else this.transmit(o);
       this.save();
@@ -91,7 +143,7 @@ export class Outbox {
   retry(clientID) {
     const o = this.app.state.outbox.find((x) => x.clientID === clientID);
     if (!o) return;
-    delete o.error;
+    for (const k of /** @type {const} */ (['error', 'noRetry', 'retryAt', 'retries', 'note'])) delete o[k];
     o.tries = 0;
     o.sentEpoch = 0;
     this.transmit(o);
@@ -107,15 +159,46 @@ export class Outbox {
   }
 
   /**
-   * onError: a channelMessage was refused. A 429 is left to resend; any
-   * other error marks the message sent on this connection as not sent.
+   * onError: a channelMessage was refused, and the error frame does not say
+   * which (older servers). A 429 or 503 is left to resend; any other error
+   * marks the message sent on this connection as not sent.
    * @param {number} code
    * @param {string} text
    */
   onError(code, text) {
-    if (code === 429) return;
+    if (code === 429 || code === 503) return;
     const o = this.app.state.outbox.find((x) => !x.error && x.sentEpoch === this.app.epoch);
-    if (o) o.error = errorText(code, text).replace(/\.$/, '');
+    if (o) o.error = reason(code, text);
+    this.save();
+  }
+
+  /**
+   * onErrorFor: the error frame names its message by clientID. 503 and 429
+   * keep it queued and send it again after a backoff, with the same
+   * clientID; 401 does too, after signing this connection in again; a
+   * validation error (400, 413) marks it as not sent for good; any other as
+   * not sent, with Retry. An unknown clientID (confirmed or discarded
+   * meanwhile) is ignored.
+   * @param {string} clientID
+   * @param {number} code
+   * @param {string} text
+   */
+  onErrorFor(clientID, code, text) {
+    const o = this.app.state.outbox.find((x) => x.clientID === clientID);
+    if (!o || o.error) return;
+    const note = RETRY_NOTES[code];
+    if (note) {
+      const n = o.retries ?? 0;
+      o.retries = n + 1;
+      o.retryAt = Date.now() + backoffDelay(n, RETRY_BACKOFF);
+      o.note = note;
+      o.tries = 0; // an answer: the sends so far were not lost
+      o.sentEpoch = 0;
+      if (code === 401 && this.app.auth.phase === 'in') this.app.auth.resume();
+    } else {
+      o.error = reason(code, text);
+      if (code === 400 || code === 413) o.noRetry = true;
+    }
     this.save();
   }
 
@@ -139,4 +222,49 @@ export class Outbox {
     const me = this.app.state.me;
     if (me) storage.saveOutbox(me.UUID, []);
   }
+
+  /**
+   * keepLost: the server lost its data, the user's account with it. The
+   * unsent messages are kept in the tab, marked as not sent with the reason,
+   * for whoever signs in next in this tab (the person, with a new account):
+   * General's can be retried; a private one cannot (its recipient is gone
+   * too), it shows in General with its recipient's name.
+   * @returns {number} how many were kept
+   */
+  keepLost() {
+    const st = this.app.state;
+    const items = st.outbox.map((o) => {
+      /** @type {Outgoing} */
+      const k = { clientID: o.clientID, channel: o.channel, text: o.text, createdAt: o.createdAt, sentEpoch: 0, sentAt: 0, tries: 0, lost: true, error: LOST_REASON };
+      if (o.channel !== GENERAL) {
+        const name = st.users.get(o.channel)?.Username;
+        k.error = `${LOST_REASON} (a private message${name ? ` to ${name}` : ''}, whose account is gone too)`;
+        k.noRetry = true;
+      }
+      return k;
+    });
+    if (items.length) storage.saveLostOutbox([...storage.loadLostOutbox(), ...items]);
+    st.outbox = [];
+    return items.length;
+  }
+
+  /** adoptLost takes the messages kept by keepLost into the signed-in user's outbox. */
+  adoptLost() {
+    const lost = storage.loadLostOutbox();
+    if (!lost.length) return;
+    const st = this.app.state;
+    const have = new Set(st.outbox.map((o) => o.clientID));
+    st.outbox = [...lost.filter((o) => !have.has(o.clientID)), ...st.outbox];
+    storage.saveLostOutbox([]);
+    this.save();
+  }
+}
+
+/**
+ * reason is the text shown after "Not sent:" for an error.
+ * @param {number} code
+ * @param {string} text
+ */
+function reason(code, text) {
+  return errorText(code, text).replace(/\.$/, '');
 }

@@ -36,7 +36,10 @@ export const GENERAL = '';
 export const MAX_MESSAGE_LENGTH = 4096;
 export const MAX_USERNAME_LENGTH = 32;
 
-/** Close codes after which the server wants us back (restart, too slow). */
+/**
+ * Close codes after which the server wants us back: 1012 (a restart, or the
+ * channel's stream went back: rejoin with since and epoch), 1013 (too slow).
+ */
 export const CLOSE_SERVICE_RESTART = 1012;
 export const CLOSE_TRY_AGAIN_LATER = 1013;
 
@@ -143,6 +146,8 @@ export function authErrorText(code, text) {
       return sentence(text);
     case 500:
       return 'The server had a problem. Try again in a moment.';
+    case 503:
+      return STORAGE_DOWN;
     default:
       return sentence(text);
   }
@@ -157,5 +162,25 @@ export function authErrorText(code, text) {
 export function errorText(code, text) {
   if (code === 429) return 'You are sending too fast. Slow down a little.';
   if (code === 500) return 'The server had a problem. Try again in a moment.';
+  if (code === 503) return STORAGE_DOWN;
   return sentence(text);
+}
+
+/** The text for a 503: the server cannot reach its storage for now. */
+const STORAGE_DOWN = 'The chat server cannot reach its storage right now. Try again in a moment.';
+
+/**
+ * dataLostText tells the person that the server lost its data (a new
+ * dataEpoch, and the access key unknown), in words that say what to do.
+ * @param {number} kept how many unsent messages were kept
+ * @returns {string}
+ */
+export function dataLostText(kept) {
+  const base = 'The chat server lost its data (it was restarted without saving). ' +
+    'Your account and messages are gone: please create your account again.';
+  if (kept <= 0) return base;
+  const what = kept === 1
+    ? 'The message you had not sent yet is kept: it shows as not sent'
+    : `The ${kept} messages you had not sent yet are kept: they show as not sent`;
+  return `${base} ${what} once you are back.`;
 }

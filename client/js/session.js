@@ -7,8 +7,14 @@
 // Sessions are per tab (see storage.js): a tab resumes its own session; a
 // tab without one offers the browser's last session ("Continue as …"),
 // which it adopts when chosen.
+//
+// The server's ready frame names its data epoch, kept with the session. A
+// reconnection that shows another one, followed by a 401 for the key, means
+// the server lost its data (Redis restarted without saving): the person is
+// told so, the cached channels go, and unsent messages are kept.
 
-import { authErrorText } from './protocol.js';
+import { RETRY_BACKOFF, backoffDelay } from './backoff.js';
+import { authErrorText, dataLostText } from './protocol.js';
 import * as storage from './storage.js';
 
 /** @typedef {import('./app.js').ChatApp} ChatApp */
@@ -47,6 +53,10 @@ export class SessionFlow {
     this.pendingAuth = null;
     /** signed in once since the page loaded: a drop is a reconnection */
     this.wasOnline = false;
+    /** the data epoch of this connection's ready frame, '' before it or from older servers */
+    this.dataEpoch = '';
+    /** resumes answered with something other than 401 in a row */
+    this.resumeRetries = 0;
   }
 
   /** start shows the first screen: the chat when the tab has a session. */
@@ -64,6 +74,7 @@ export class SessionFlow {
 
   /** onOpen: a new connection resumes the session or sends the form's request. */
   onOpen() {
+    this.dataEpoch = '';
     if (this.session) this.resume();
     else if (this.pendingAuth) this.sendAuth();
   }
@@ -82,11 +93,34 @@ export class SessionFlow {
 
   // --- the server's answers ---
 
+  /**
+   * onReady: the connection's first frame. Another data epoch than the
+   * session's means the messages held are of data the server lost.
+   * @param {any} p the ready payload: sessionUUID, dataEpoch
+   */
+  onReady(p) {
+    this.dataEpoch = typeof p.dataEpoch === 'string' ? p.dataEpoch : '';
+    if (this.dataReset(this.session)) {
+      this.app.state.dropChannels();
+      this.app.sync.joined = null;
+    }
+  }
+
+  /**
+   * dataReset: this connection's server has other data than the one that
+   * issued the session's key.
+   * @param {Session | null | undefined} s
+   */
+  dataReset(s) {
+    return !!s?.dataEpoch && !!this.dataEpoch && s.dataEpoch !== this.dataEpoch;
+  }
+
   /** @param {any} p the authorized payload: the access key */
   onAuthorized(p) {
     const a = this.pendingAuth;
     const username = a ? (a.action === 'resume' ? a.session.username : a.username) : this.session?.username;
     this.session = { accessKey: p.accessKey, userUUID: p.userUUID, username };
+    if (this.dataEpoch) this.session.dataEpoch = this.dataEpoch;
     // A sign-in from this tab's form (or a continued session) becomes
     // the browser's last session; a resume of the tab's own does not.
     storage.saveSession(this.session, { last: this.phase === 'authing' });
@@ -111,6 +145,8 @@ export class SessionFlow {
     this.pendingAuth = null;
     this.phase = 'in';
     this.wasOnline = true;
+    this.resumeRetries = 0;
+    app.outbox.adoptLost();
     this.showChat();
     app.send('users');
     app.sync.join(st.current);
@@ -125,14 +161,17 @@ export class SessionFlow {
    */
   onAuthError(code, text) {
     if (this.phase === 'resuming') {
-      if (code === 401) {
+      if (code === 401 && this.dataReset(this.session)) {
+        this.dataLost();
+      } else if (code === 401) {
         this.forget();
         this.showAuth('Your session has ended. Please sign in again.');
       } else {
-        // The server could not check the key now: ask again shortly.
+        // The server could not check the key now (503, 429, 500): ask
+        // again, more slowly each time.
         setTimeout(() => {
           if (this.phase === 'resuming' && this.session && this.app.socket.state === 'open') this.resume();
-        }, 2000);
+        }, backoffDelay(this.resumeRetries++, RETRY_BACKOFF));
       }
       return;
     }
@@ -144,7 +183,8 @@ export class SessionFlow {
       storage.forgetLastSession(a.session.accessKey);
       this.refreshOffer();
       const name = a.session.username;
-      this.app.views.auth.fail(0, `${name ? `${name}'s session` : 'That session'} has ended. Please sign in again.`);
+      this.app.views.auth.fail(0, this.dataReset(a.session) ? dataLostText(0)
+        : `${name ? `${name}'s session` : 'That session'} has ended. Please sign in again.`);
     } else {
       this.app.views.auth.fail(code, authErrorText(code, text));
     }
@@ -214,6 +254,19 @@ export class SessionFlow {
   // --- internals ---
 
   /**
+   * dataLost: the server lost its data, the session's key and account with
+   * it. The person is told in plain words and offered the form, with their
+   * name filled in; the cached channels go; unsent messages stay, marked as
+   * not sent, for the account they create next.
+   */
+  dataLost() {
+    const name = this.session?.username ?? '';
+    const kept = this.app.outbox.keepLost();
+    this.forget();
+    this.showAuth(dataLostText(kept), name);
+  }
+
+  /**
    * forget drops the tab's session (and the browser's last session when it
    * is the same key) and everything of its user.
    */
@@ -226,11 +279,14 @@ export class SessionFlow {
     this.app.sync.joined = null;
   }
 
-  /** @param {string} message */
-  showAuth(message) {
+  /**
+   * @param {string} message
+   * @param {string} [username] filled in for the person
+   */
+  showAuth(message, username) {
     this.app.views.chat.setVisible(false);
     this.refreshOffer();
-    this.app.views.auth.open(message);
+    this.app.views.auth.open(message, username);
     this.app.render();
   }
 

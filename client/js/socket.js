@@ -1,7 +1,9 @@
 // @ts-check
 // A websocket that comes back: when it closes for any reason but close(), it
-// reconnects after an exponential backoff with jitter. It knows nothing of
-// the chat protocol; the app resumes the session on each open.
+// reconnects after an exponential backoff with full jitter (backoff.js), so
+// that clients closed together by a deploy do not come back together. It
+// knows nothing of the chat protocol; the app resumes the session on each
+// open.
 
 import { backoffDelay } from './backoff.js';
 

@@ -4,99 +4,13 @@
 // here that the server has not confirmed yet, and who is typing. No DOM and
 // no socket: the app feeds it frames and the views read it.
 
+import { ChannelLog } from './channel.js';
 import { GENERAL, channelOf } from './protocol.js';
 
 /** @typedef {import('./protocol.js').Message} Message */
 /** @typedef {import('./protocol.js').User} User */
 
-/**
- * A message typed here that the server has not confirmed yet. It is sent
- * with its clientID, as often as needed: the server stores it once.
- *
- * @typedef {object} Outgoing
- * @property {string} clientID
- * @property {string} channel the channel's key (recipientUUID)
- * @property {string} text
- * @property {string} createdAt ISO time it was typed
- * @property {number} sentEpoch the connection it was last sent on, 0 for none
- * @property {number} sentAt when it was last sent, in ms
- * @property {number} tries how many times it was sent
- * @property {string} [error] why the server refused it
- */
-
-/**
- * mergeMessages returns list with the messages of incoming that it lacks,
- * sorted by Offset. A message is the same as one in list when it has the
- * same Offset, or the same sender and ClientID (a retried send).
- *
- * @param {Message[]} list sorted by Offset
- * @param {Message[]} incoming in any order
- * @returns {{list: Message[], added: Message[]}} list is a new array when
- *   something was added
- */
-export function mergeMessages(list, incoming) {
-  const offsets = new Set(list.map((m) => m.Offset));
-  const ids = new Set(list.filter((m) => m.ClientID).map(clientKey));
-  /** @type {Message[]} */
-  const added = [];
-  for (const m of incoming) {
-    if (!m || typeof m.Offset !== 'number' || !(m.Offset > 0) || offsets.has(m.Offset)) continue;
-    if (m.ClientID) {
-      const k = clientKey(m);
-      if (ids.has(k)) continue;
-      ids.add(k);
-    }
-    offsets.add(m.Offset);
-    added.push(m);
-  }
-  if (added.length === 0) return { list, added };
-  const out = list.concat(added);
-  out.sort((a, b) => a.Offset - b.Offset);
-  return { list: out, added };
-}
-
-/** @param {Message} m */
-function clientKey(m) {
-  return m.SenderUUID + '\n' + m.ClientID;
-}
-
-/** One channel's messages as far as this client has them. */
-export class ChannelLog {
-  /** @param {string} key the channel's recipientUUID: GENERAL or the other user's UUID */
-  constructor(key) {
-    this.key = key;
-    /** @type {Message[]} sorted by Offset, each once */
-    this.messages = [];
-    /** a join reply has filled it: joining again may ask for what follows */
-    this.loaded = false;
-    /** the server has older messages than the first here */
-    this.hasMore = false;
-    /** a channelHistory request is in flight */
-    this.loadingOlder = false;
-    /** messages from others that arrived while the channel was not open */
-    this.unread = 0;
-  }
-
-  /** The first offset held, 0 for none. */
-  get first() {
-    return this.messages.length ? this.messages[0].Offset : 0;
-  }
-
-  /** The last offset held, 0 for none. */
-  get last() {
-    return this.messages.length ? this.messages[this.messages.length - 1].Offset : 0;
-  }
-
-  /**
-   * add merges msgs in and returns those that were new.
-   * @param {Message[]} msgs
-   */
-  add(msgs) {
-    const r = mergeMessages(this.messages, msgs);
-    this.messages = r.list;
-    return r.added;
-  }
-}
+/** @typedef {import('./outbox.js').Outgoing} Outgoing */
 
 export class ChatState {
   constructor() {
@@ -207,33 +121,37 @@ export class ChatState {
   }
 
   /**
-   * sinceFor is the since of a (re)join of key: the last offset seen, when
-   * the channel was loaded before.
+   * positionFor is what a (re)join of key asks to follow, when the channel
+   * was loaded before: since, the last offset received in order, and the
+   * stream's epoch when the server named one.
    * @param {string} key
-   * @returns {number | undefined}
+   * @returns {{since: number, epoch?: string} | undefined}
    */
-  sinceFor(key) {
+  positionFor(key) {
     const log = this.channels.get(key);
-    return log && log.loaded ? log.last : undefined;
+    if (!log || !log.loaded) return undefined;
+    return log.epoch ? { since: log.position, epoch: log.epoch } : { since: log.position };
   }
 
   /**
-   * applyJoin takes a channelJoin reply. With since, recovered messages
-   * extend what is held; without (or when the gap was too large) the reply
-   * is the latest page and replaces it.
+   * applyJoin takes a channelJoin reply. When it recovered everything since
+   * the position, in the same epoch, its messages extend what is held;
+   * otherwise (first join, stream reset, too much missed) its page replaces
+   * the channel's messages. Unsent messages stay in the outbox either way.
    * @param {string} key
    * @param {Message[]} messages oldest first
-   * @param {boolean | undefined} recovered
-   * @returns {Message[]} the messages that were new
+   * @param {import('./channel.js').JoinInfo} [info]
+   * @returns {{added: Message[], reset: boolean}}
    */
-  applyJoin(key, messages, recovered) {
-    const log = this.channel(key);
-    if (!log.loaded || recovered !== true) log.messages = [];
-    const added = log.add(messages);
-    log.loaded = true;
-    log.hasMore = log.first > 1;
+  applyJoin(key, messages, info = {}) {
+    const r = this.channel(key).join(messages, info);
     this.confirm(messages);
-    return added;
+    return r;
+  }
+
+  /** dropChannels forgets every channel's messages: they are of data the server lost. */
+  dropChannels() {
+    this.channels = new Map();
   }
 
   /**
@@ -252,11 +170,16 @@ export class ChatState {
   }
 
   /**
-   * applyLive takes a channelMessage push.
+   * applyLive takes a channelMessage push. In the channel joined on this
+   * connection it reports a gap or a conflict (see ChannelLog.accept), for
+   * the caller to rejoin; elsewhere (before the join reply, a late frame of
+   * a channel just left) it only extends a gapless log, and the next join's
+   * since asks for the rest.
    * @param {Message} msg
-   * @returns {{key: string, added: boolean, own: boolean}}
+   * @param {string | null} joined the channel whose join reply came on this connection
+   * @returns {{key: string, added: boolean, own: boolean, result: import('./channel.js').Accepted}}
    */
-  applyLive(msg) {
+  applyLive(msg, joined) {
     const me = this.me?.UUID ?? '';
     const key = channelOf(msg, me);
     const own = msg.SenderUUID === me;
@@ -264,17 +187,12 @@ export class ChatState {
     if (msg.Sender?.UUID) this.upsertUser(msg.Sender, false);
     this.confirm([msg]);
     this.typing.delete(msg.SenderUUID);
-    let added = false;
-    if (key === this.current) {
-      // Before the join reply the log is not loaded; the reply holds it.
-      if (log.loaded) added = log.add([msg]).length > 0;
-    } else {
-      // A late frame of a channel left a moment ago. Keep the log gapless,
-      // so that a later join's since asks for everything after it.
-      if (log.loaded && msg.Offset === log.last + 1) added = log.add([msg]).length > 0;
-      if (!own) log.unread++;
-    }
-    return { key, added, own };
+    /** @type {import('./channel.js').Accepted} */
+    let result;
+    if (key === joined && log.loaded) result = log.accept(msg);
+    else result = log.extend(msg) ? 'added' : 'duplicate';
+    if (key !== this.current && !own) log.unread++;
+    return { key, added: result === 'added', own, result };
   }
 
   /**
@@ -286,7 +204,7 @@ export class ChatState {
   applyNotify(key, msg) {
     if (msg?.Sender?.UUID) this.upsertUser(msg.Sender, false);
     const log = this.channel(key);
-    if (log.loaded && msg && msg.Offset === log.last + 1) log.add([msg]);
+    if (msg) log.extend(msg);
     if (key !== this.current && msg?.SenderUUID !== this.me?.UUID) log.unread++;
     if (msg) this.typing.delete(msg.SenderUUID);
   }
@@ -314,27 +232,35 @@ export class ChatState {
   }
 
   /**
-   * confirm drops from the outbox the messages that msgs show stored.
+   * confirm drops from the outbox the messages that msgs show stored: mine
+   * by clientID, and those kept from lost data by clientID alone (stored
+   * under the account that is gone, before the loss was noticed).
    * @param {Message[]} msgs
    * @returns {number} how many were dropped
    */
   confirm(msgs) {
     const me = this.me?.UUID;
     if (!me || this.outbox.length === 0) return 0;
-    const ids = new Set();
-    for (const m of msgs) if (m && m.ClientID && m.SenderUUID === me) ids.add(m.ClientID);
-    if (ids.size === 0) return 0;
+    const mine = new Set();
+    const any = new Set();
+    for (const m of msgs) {
+      if (!m || !m.ClientID) continue;
+      any.add(m.ClientID);
+      if (m.SenderUUID === me) mine.add(m.ClientID);
+    }
+    if (any.size === 0) return 0;
     const before = this.outbox.length;
-    this.outbox = this.outbox.filter((o) => !ids.has(o.clientID));
+    this.outbox = this.outbox.filter((o) => !mine.has(o.clientID) && !(o.lost && any.has(o.clientID)));
     return before - this.outbox.length;
   }
 
   /**
    * pending lists the unconfirmed messages of a channel, oldest first.
+   * General also shows those kept from lost data whose channel is gone.
    * @param {string} key
    */
   pending(key) {
-    return this.outbox.filter((o) => o.channel === key);
+    return this.outbox.filter((o) => o.channel === key || (key === GENERAL && o.lost && !this.users.has(o.channel)));
   }
 
   /**

@@ -6,13 +6,16 @@
 // Storage can be missing or full (private windows): then nothing is kept,
 // and nothing fails.
 
-/** @typedef {import('./state.js').Outgoing} Outgoing */
+/** @typedef {import('./outbox.js').Outgoing} Outgoing */
 
 /**
  * @typedef {object} Session
  * @property {string} accessKey
  * @property {string} userUUID
  * @property {string} [username]
+ * @property {string} [dataEpoch] the server's data epoch (its ready frame)
+ *   when the key was issued: another one later means the data, the key
+ *   with it, is gone
  */
 
 /** The tab's session, in sessionStorage. */
@@ -22,6 +25,8 @@ export const LAST_SESSION_KEY = 'chat.lastSession';
 /** Where versions before per-tab sessions kept the session, in localStorage. */
 const LEGACY_KEY = 'chat.session';
 const OUTBOX_PREFIX = 'chat.outbox.';
+/** Unsent messages kept from data the server lost, in sessionStorage. */
+const LOST_OUTBOX_KEY = 'chat.outbox.lost';
 
 /**
  * @param {'localStorage' | 'sessionStorage'} which
@@ -142,4 +147,19 @@ export function loadOutbox(userUUID) {
  */
 export function saveOutbox(userUUID, items) {
   write(store('sessionStorage'), OUTBOX_PREFIX + userUUID, items.length ? items : null);
+}
+
+/**
+ * loadLostOutbox returns the tab's unsent messages kept from data the
+ * server lost, for the next user signed in here.
+ * @returns {Outgoing[]}
+ */
+export function loadLostOutbox() {
+  const v = read(store('sessionStorage'), LOST_OUTBOX_KEY);
+  return Array.isArray(v) ? v.filter((o) => o && typeof o.clientID === 'string' && typeof o.text === 'string') : [];
+}
+
+/** @param {Outgoing[]} items */
+export function saveLostOutbox(items) {
+  write(store('sessionStorage'), LOST_OUTBOX_KEY, items.length ? items : null);
 }

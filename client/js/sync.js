@@ -1,10 +1,14 @@
 // @ts-check
 // The open channel kept in step with the server: a connection is joined to
-// one channel at a time; a channel seen before is rejoined with since (the
-// last offset seen), so what was missed while away arrives in the join
-// reply. Older messages come a page at a time with channelHistory; live
-// messages arrive as channelMessage.
+// one channel at a time; a channel seen before is rejoined with its position
+// (since: the last offset received in order, and the stream's epoch), so
+// what was missed while away arrives in the join reply, or the reply says
+// the stream is not the one we knew (recovered: false) and replaces what we
+// held. A live message past the position shows a gap: the channel is
+// rejoined on the same connection. Older messages come a page at a time with
+// channelHistory.
 
+import { RETRY_BACKOFF, backoffDelay } from './backoff.js';
 import { GENERAL, errorText } from './protocol.js';
 
 /** @typedef {import('./app.js').ChatApp} ChatApp */
@@ -18,6 +22,8 @@ export class ChannelSync {
     this.app = app;
     /** the channel whose join reply came on this connection */
     this.joined = /** @type {string | null} */ (null);
+    /** join requests refused with 503 or 429 in a row */
+    this.joinRetries = 0;
   }
 
   /** onDown: the connection is gone, and with it the join and any history request. */
@@ -40,7 +46,7 @@ export class ChannelSync {
 
   /**
    * join makes key the open channel and joins it, asking for what came
-   * after the last message seen when the channel was loaded before.
+   * after its position when the channel was loaded before.
    * @param {string} key
    */
   join(key) {
@@ -48,11 +54,7 @@ export class ChannelSync {
     st.openChannel(key);
     this.joined = null;
     if (!this.app.online) return;
-    /** @type {{recipientUUID: string, since?: number}} */
-    const req = { recipientUUID: key };
-    const since = st.sinceFor(key);
-    if (since !== undefined) req.since = since;
-    this.app.send('channelJoin', req);
+    this.app.send('channelJoin', { recipientUUID: key, ...st.positionFor(key) });
   }
 
   rejoinIfNeeded() {
@@ -74,9 +76,10 @@ export class ChannelSync {
     const st = this.app.state;
     const key = p.recipientUUID ?? GENERAL;
     for (const u of p.users ?? []) if (u?.UUID) st.upsertUser(u, true);
-    st.applyJoin(key, p.messages ?? [], p.recovered);
+    st.applyJoin(key, Array.isArray(p.messages) ? p.messages : [], { recovered: p.recovered, epoch: p.epoch, offset: p.offset });
     if (key === st.current) {
       this.joined = key;
+      this.joinRetries = 0;
       this.app.outbox.flush();
     }
     this.app.outbox.save();
@@ -91,8 +94,18 @@ export class ChannelSync {
   /** @param {any} p a live channelMessage, maybe the echo of our own */
   onLive(p) {
     const st = this.app.state;
-    const r = st.applyLive(p);
+    const r = st.applyLive(p, this.joined);
     if (r.own && r.key === st.current) this.app.views.chat.messages.stick = true;
+    if (r.result === 'gap') {
+      // Missed something: ask for everything after the position, on this
+      // connection. Until the reply, live messages only extend the log.
+      this.join(r.key);
+    } else if (r.result === 'conflict') {
+      // Another message at an offset we hold: the stream went back under
+      // the same epoch. What we hold is not the stream's: start afresh.
+      st.channel(r.key).forget();
+      this.join(r.key);
+    }
     this.app.outbox.save();
   }
 
@@ -101,8 +114,15 @@ export class ChannelSync {
    * @param {string} text
    */
   onJoinError(code, text) {
-    if (code === 404 && this.app.state.current !== GENERAL) this.open(GENERAL);
-    else this.app.views.chat.toast(errorText(code, text));
+    if (code === 404 && this.app.state.current !== GENERAL) {
+      this.open(GENERAL);
+      return;
+    }
+    this.app.views.chat.toast(errorText(code, text));
+    if (code === 503 || code === 429) {
+      // Ask again later, more slowly each time.
+      setTimeout(() => this.rejoinIfNeeded(), backoffDelay(this.joinRetries++, RETRY_BACKOFF));
+    }
   }
 
   /**

@@ -1,6 +1,7 @@
 // @ts-check
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { BACKOFF_BASE } from '../js/backoff.js';
 import { ReconnectingSocket } from '../js/socket.js';
 
 /** A stand-in for the browser's WebSocket. */
@@ -81,4 +82,23 @@ test('events of a replaced socket are ignored, and stop stops', async () => {
   s.stop();
   await tick(10);
   assert.equal(FakeWS.made.length, 2, 'no reconnection after stop');
+});
+
+test('by default a close is followed by a full-jitter delay under the first cap', () => {
+  FakeWS.made = [];
+  const now = 5000;
+  /** @type {number[]} */
+  const waits = [];
+  for (let i = 0; i < 50; i++) {
+    const s = new ReconnectingSocket({
+      url: 'ws://x/ws', WebSocketImpl: /** @type {any} */ (FakeWS), now: () => now,
+      onOpen: () => {}, onMessage: () => {}, onDown: (info) => waits.push(info.retryAt - now),
+    });
+    s.start();
+    FakeWS.made.at(-1)?.onopen();
+    FakeWS.made.at(-1)?.onclose({ code: 1012, reason: 'server restart' });
+    s.stop();
+  }
+  assert.ok(waits.every((w) => w >= 0 && w < BACKOFF_BASE), waits.join(' '));
+  assert.ok(new Set(waits).size > 40, 'spread, not one moment');
 });

@@ -1,7 +1,8 @@
 // @ts-check
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { ChatState, mergeMessages } from '../js/state.js';
+import { mergeMessages } from '../js/channel.js';
+import { ChatState } from '../js/state.js';
 
 /** @typedef {import('../js/protocol.js').Message} Message */
 
@@ -64,14 +65,14 @@ test('merge ignores messages without a usable offset', () => {
 
 test('an own message is pending until its echo, which confirms it by clientID', () => {
   const s = signedIn();
-  s.applyJoin('', [msg(1, BOB)], undefined);
+  s.applyJoin('', [msg(1, BOB)]);
   s.addOutgoing('', 'hello', 'c1', Date.now());
   assert.equal(s.pending('').length, 1);
-  const r = s.applyLive(msg(2, ME, '', 'c1'));
-  assert.deepEqual(r, { key: '', added: true, own: true });
+  const r = s.applyLive(msg(2, ME, '', 'c1'), '');
+  assert.deepEqual(r, { key: '', added: true, own: true, result: 'added' });
   assert.equal(s.pending('').length, 0);
   // The same message again (a retried send, or history): shown once.
-  s.applyLive(msg(2, ME, '', 'c1'));
+  assert.equal(s.applyLive(msg(2, ME, '', 'c1'), '').result, 'duplicate');
   s.applyHistory('', [msg(1, BOB), msg(2, ME, '', 'c1')], false);
   assert.deepEqual(offsets(s.open.messages), [1, 2]);
 });
@@ -80,25 +81,25 @@ test('a join reply with my message confirms it too', () => {
   const s = signedIn();
   s.addOutgoing(BOB, 'typed offline', 'c9', Date.now());
   s.openChannel(BOB);
-  s.applyJoin(BOB, [msg(1, BOB, ME), msg(2, ME, BOB, 'c9')], undefined);
+  s.applyJoin(BOB, [msg(1, BOB, ME), msg(2, ME, BOB, 'c9')]);
   assert.equal(s.outbox.length, 0);
 });
 
 test('rejoining with since extends the log; an unrecovered gap replaces it', () => {
   const s = signedIn();
-  assert.equal(s.sinceFor(''), undefined, 'never loaded: no since');
-  s.applyJoin('', [msg(8, BOB), msg(9, BOB)], undefined);
+  assert.equal(s.positionFor(''), undefined, 'never loaded: no since');
+  s.applyJoin('', [msg(8, BOB), msg(9, BOB)]);
   assert.equal(s.open.hasMore, true, 'offsets before 8 exist');
-  assert.equal(s.sinceFor(''), 9);
-  s.applyJoin('', [msg(10, CAROL), msg(11, BOB)], true);
+  assert.deepEqual(s.positionFor(''), { since: 9 }, 'an older server: no epoch');
+  s.applyJoin('', [msg(10, CAROL), msg(11, BOB)], { recovered: true });
   assert.deepEqual(offsets(s.open.messages), [8, 9, 10, 11]);
-  s.applyJoin('', [msg(1500, BOB)], false);
+  s.applyJoin('', [msg(1500, BOB)], { recovered: false });
   assert.deepEqual(offsets(s.open.messages), [1500]);
 });
 
 test('older history goes in front and ends when the server says so', () => {
   const s = signedIn();
-  s.applyJoin('', [msg(51, BOB), msg(52, BOB)], undefined);
+  s.applyJoin('', [msg(51, BOB), msg(52, BOB)]);
   s.open.loadingOlder = true;
   s.applyHistory('', [msg(49, BOB), msg(50, CAROL)], true);
   assert.deepEqual(offsets(s.open.messages), [49, 50, 51, 52]);
@@ -106,23 +107,23 @@ test('older history goes in front and ends when the server says so', () => {
   assert.equal(s.open.hasMore, true);
   s.applyHistory('', [msg(48, BOB)], false);
   assert.equal(s.open.hasMore, false);
-  s.applyJoin('', [msg(1, BOB)], undefined);
+  s.applyJoin('', [msg(1, BOB)]);
   assert.equal(s.open.hasMore, false, 'offset 1 is the first there is');
 });
 
 test('private messages are filed under the other party, from both sides', () => {
   const s = signedIn();
   s.openChannel(BOB);
-  s.applyJoin(BOB, [], undefined);
-  assert.equal(s.applyLive(msg(1, BOB, ME)).key, BOB);
-  assert.equal(s.applyLive(msg(2, ME, BOB)).key, BOB);
+  s.applyJoin(BOB, []);
+  assert.equal(s.applyLive(msg(1, BOB, ME), BOB).key, BOB);
+  assert.equal(s.applyLive(msg(2, ME, BOB), BOB).key, BOB);
   assert.deepEqual(offsets(s.channel(BOB).messages), [1, 2]);
   assert.equal(s.channel(BOB).unread, 0, 'open: nothing unread');
 });
 
 test('notify counts unread for a channel that is not open, and opening clears it', () => {
   const s = signedIn();
-  s.applyJoin('', [], undefined);
+  s.applyJoin('', []);
   s.applyNotify(BOB, msg(1, BOB, ME));
   s.applyNotify(BOB, msg(2, BOB, ME));
   s.applyNotify(CAROL, msg(1, CAROL, ME));
@@ -136,14 +137,14 @@ test('notify counts unread for a channel that is not open, and opening clears it
 test('a late message of a channel just left counts as unread and keeps the log gapless', () => {
   const s = signedIn();
   s.openChannel(BOB);
-  s.applyJoin(BOB, [msg(1, BOB, ME)], undefined);
+  s.applyJoin(BOB, [msg(1, BOB, ME)]);
   s.openChannel('');
-  s.applyLive(msg(2, BOB, ME));
+  s.applyLive(msg(2, BOB, ME), '');
   assert.equal(s.channel(BOB).unread, 1);
   assert.deepEqual(offsets(s.channel(BOB).messages), [1, 2]);
-  s.applyLive(msg(5, BOB, ME));
+  assert.equal(s.applyLive(msg(5, BOB, ME), '').result, 'duplicate', 'not joined here: no rejoin asked');
   assert.deepEqual(offsets(s.channel(BOB).messages), [1, 2], 'a gap: left for the next join to fill');
-  assert.equal(s.sinceFor(BOB), 2);
+  assert.deepEqual(s.positionFor(BOB), { since: 2 });
 });
 
 test('presence adds new users and updates the known', () => {
@@ -164,7 +165,7 @@ test('typing shows for a while, in its channel only, never for me', () => {
   assert.deepEqual(s.typingIn(CAROL, 500), ['Carol']);
   assert.deepEqual(s.typingIn('', 1000), []);
   s.setTyping('', { UUID: BOB, Username: 'Bob', OnLine: true }, 5000);
-  s.applyLive(msg(1, BOB));
+  s.applyLive(msg(1, BOB), '');
   assert.deepEqual(s.typingIn('', 500), [], 'a message ends the typing');
 });
 

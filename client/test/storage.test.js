@@ -104,7 +104,7 @@ test('broken or foreign values are ignored', () => {
 });
 
 test('unsent messages are per tab and per user', () => {
-  /** @type {import('../js/state.js').Outgoing[]} */
+  /** @type {import('../js/outbox.js').Outgoing[]} */
   const out = [{ clientID: 'c1', channel: '', text: 'hi', createdAt: '2025-01-01T00:00:00Z', tries: 0, sentEpoch: 0, sentAt: 0 }];
   storage.saveOutbox(ALICE.userUUID, out);
   assert.deepEqual(storage.loadOutbox(ALICE.userUUID), out);

@@ -54,6 +54,10 @@ func Config(t testing.TB) chatcore.Config {
 	cfg.BcryptCost = 4
 	cfg.LogLevel = "debug"
 	cfg.ShutdownTimeout = 5 * time.Second
+	// Presence at once, each change its own frame, in the order of the
+	// events: what most tests reason about. Tests of the grace period and
+	// of batching set their own.
+	cfg.PresenceGrace, cfg.PresenceBatch = 0, 0
 	t.Cleanup(func() { deletePrefix(t, cfg) })
 	return cfg
 }

@@ -253,7 +253,7 @@ func (c *WS) takeAuth() Auth {
 		switch sys.Type {
 		case "signIn":
 			return a
-		case "presence":
+		case "presence", "presenceBatch":
 		default:
 			c.t.Fatalf("want sys signIn after authorized, got %s", f.Raw)
 		}

@@ -19,11 +19,12 @@ func TestSIGKILLShowsUsersOffline(t *testing.T) {
 		users     = 5
 		refresh   = 200 * time.Millisecond
 		ttl       = 800 * time.Millisecond
-		allowance = 400 * time.Millisecond // scheduling on a busy machine, the sweep's own Redis calls
+		batch     = 100 * time.Millisecond       // PRESENCE_BATCH: the push waits that long for company
+		allowance = 400*time.Millisecond + batch // scheduling on a busy machine, the sweep's own Redis calls
 	)
 	cfg := chattest.Config(t)
 	env := append(BaseEnv(chattest.RedisURL(t), cfg.KeyPrefix),
-		"PRESENCE_REFRESH="+refresh.String(), "PRESENCE_TTL="+ttl.String())
+		"PRESENCE_REFRESH="+refresh.String(), "PRESENCE_TTL="+ttl.String(), "PRESENCE_BATCH="+batch.String())
 	doomed, survivor := StartProcess(t, "doomed", env...), StartProcess(t, "survivor", env...)
 	doomed.WaitHealthy(t, 30*time.Second)
 	survivor.WaitHealthy(t, 30*time.Second)
@@ -37,8 +38,10 @@ func TestSIGKILLShowsUsersOffline(t *testing.T) {
 		online[ws.SignUp(name).UserUUID] = name
 	}
 	for pending := len(online); pending > 0; {
-		if p := nextPresence(t, observer); p.OnLine && online[p.UUID] != "" {
-			pending--
+		for _, p := range nextPresence(t, observer) {
+			if p.OnLine && online[p.UUID] != "" {
+				pending--
+			}
 		}
 	}
 	// While the instance lives, it renews the marks: nothing changes for
@@ -51,20 +54,21 @@ func TestSIGKILLShowsUsersOffline(t *testing.T) {
 
 	var first, last time.Duration
 	for len(online) > 0 {
-		p := nextPresence(t, observer)
-		name := online[p.UUID]
-		if name == "" {
-			continue
+		for _, p := range nextPresence(t, observer) {
+			name := online[p.UUID]
+			if name == "" {
+				continue
+			}
+			if p.OnLine {
+				t.Fatalf("%s announced online again after the kill", name)
+			}
+			took := time.Since(killedAt)
+			if first == 0 {
+				first = took
+			}
+			last = took
+			delete(online, p.UUID)
 		}
-		if p.OnLine {
-			t.Fatalf("%s announced online again after the kill", name)
-		}
-		took := time.Since(killedAt)
-		if first == 0 {
-			first = took
-		}
-		last = took
-		delete(online, p.UUID)
 	}
 	t.Logf("SIGKILL: %d users shown offline on the other instance after %s to %s (PRESENCE_TTL %s + PRESENCE_REFRESH %s = %s)",
 		users, first.Round(time.Millisecond), last.Round(time.Millisecond), ttl, refresh, ttl+refresh)
@@ -73,18 +77,22 @@ func TestSIGKILLShowsUsersOffline(t *testing.T) {
 	}
 }
 
-// nextPresence returns the next presence push c receives, skipping other
-// frames.
-func nextPresence(t *testing.T, c *chattest.WS) chatcore.User {
+// nextPresence returns the users of the next presence push c receives (a
+// presence frame or a presenceBatch), skipping other frames.
+func nextPresence(t *testing.T, c *chattest.WS) []chatcore.User {
 	t.Helper()
 	for {
 		var s struct {
-			Type     string
-			Presence *chatcore.User
+			Type          string
+			Presence      *chatcore.User
+			PresenceBatch []chatcore.User
 		}
 		c.Expect("sys", "notify", "typing").Payload(t, &s)
-		if s.Type == "presence" && s.Presence != nil {
-			return *s.Presence
+		switch {
+		case s.Type == "presence" && s.Presence != nil:
+			return []chatcore.User{*s.Presence}
+		case s.Type == "presenceBatch" && len(s.PresenceBatch) > 0:
+			return s.PresenceBatch
 		}
 	}
 }

@@ -51,14 +51,17 @@ export class AuthView {
   }
 
   /**
-   * open shows the form, with a message above the fields when given. The
-   * offer to continue a session, when there is one, has the focus.
+   * open shows the form, with a message above the fields when given, and
+   * a username filled in when given. The offer to continue a session, when
+   * there is one, has the focus.
    * @param {string} [message]
+   * @param {string} [username]
    */
-  open(message = '') {
+  open(message = '', username = '') {
     show(this.screen, true);
     this.setBusy(false);
     this.showError(message);
+    if (username) this.username.value = username;
     this.password.value = '';
     if (!this.resume.hidden) this.continueButton.focus();
     else (this.username.value ? this.password : this.username).focus();

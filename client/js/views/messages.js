@@ -9,7 +9,7 @@ import { dayKey, dayLabel, parseTime, timeLabel } from '../format.js';
 import { byId, el, setAvatar, setText, show } from './dom.js';
 
 /** @typedef {import('../state.js').ChatState} ChatState */
-/** @typedef {import('../state.js').Outgoing} Outgoing */
+/** @typedef {import('../outbox.js').Outgoing} Outgoing */
 /** @typedef {import('../protocol.js').Message} Message */
 
 /** Messages of one sender closer than this are grouped. */
@@ -158,7 +158,7 @@ export class MessageListView {
         prev = null;
       }
       const cont = !!prev && prev.sender === r.sender && r.at.getTime() - prev.at.getTime() < GROUP_MS;
-      const status = r.out ? (r.out.error ? 'failed:' + r.out.error : ctx.online ? 'sending' : 'waiting') : '';
+      const status = r.out ? outStatus(r.out, ctx.online) : '';
       items.push({
         key: r.key,
         sig: [cont, status, r.offset].join('|'),
@@ -201,6 +201,18 @@ export class MessageListView {
 }
 
 /**
+ * outStatus is what an unsent message shows: failed:<reason> (with Retry
+ * unless failed-final:<reason>), retrying:<why>, sending or waiting.
+ * @param {Outgoing} o
+ * @param {boolean} online
+ */
+function outStatus(o, online) {
+  if (o.error) return (o.noRetry ? 'failed-final:' : 'failed:') + o.error;
+  if (o.retryAt && o.note) return 'retrying:' + o.note;
+  return online ? 'sending' : 'waiting';
+}
+
+/**
  * @param {Date} at
  * @param {string} label
  */
@@ -211,7 +223,7 @@ function drawDay(at, label) {
 /**
  * @param {{key: string, sender: string, name: string, text: string, at: Date, own: boolean, offset: number, out?: Outgoing}} r
  * @param {boolean} cont the same sender as the message above
- * @param {string} status '' when stored, else sending, waiting or failed:<reason>
+ * @param {string} status '' when stored, else one of outStatus
  */
 function drawMessage(r, cont, status) {
   const classes = ['msg'];
@@ -230,16 +242,20 @@ function drawMessage(r, cont, status) {
   const meta = el('span', { class: 'meta' }, time);
   if (status === 'sending' || status === 'waiting') {
     meta.append(el('span', { class: 'state' }, status === 'sending' ? ' · Sending…' : ' · Waiting for connection'));
+  } else if (status.startsWith('retrying:')) {
+    meta.append(el('span', { class: 'state' }, ' · ' + status.slice('retrying:'.length) + '…'));
   }
   const bubble = el('div', { class: 'bubble' }, el('p', { class: 'text' }, r.text), meta);
   const body = el('div', { class: 'body' }, sender, bubble);
   if (status.startsWith('failed')) {
     const id = r.out?.clientID ?? '';
-    body.append(el('p', { class: 'failure' },
-      'Not sent: ' + status.slice('failed:'.length) + ' ',
-      el('button', { class: 'link-button', attrs: { type: 'button', 'data-action': 'retry', 'data-client-id': id } }, 'Retry'),
-      ' ',
-      el('button', { class: 'link-button', attrs: { type: 'button', 'data-action': 'discard', 'data-client-id': id } }, 'Discard')));
+    const button = (/** @type {string} */ action, /** @type {string} */ label) =>
+      el('button', { class: 'link-button', attrs: { type: 'button', 'data-action': action, 'data-client-id': id } }, label);
+    const why = status.slice(status.indexOf(':') + 1);
+    const failure = el('p', { class: 'failure' }, 'Not sent: ' + why + '. ');
+    if (!status.startsWith('failed-final:')) failure.append(button('retry', 'Retry'), ' ');
+    failure.append(button('discard', 'Discard'));
+    body.append(failure);
   }
   /** @type {Record<string, string>} */
   const attrs = { 'data-key': r.key };

@@ -1,0 +1,84 @@
+package functions_test
+
+import (
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/redischat/chat/chatcore"
+	"github.com/redischat/chat/internal/chattest"
+)
+
+// TestPresenceBatched: sign-ins within PRESENCE_BATCH reach a connection
+// as a few frames carrying every change, not one frame per sign-in.
+func TestPresenceBatched(t *testing.T) {
+	cfg := chattest.Config(t)
+	cfg.PresenceBatch = 300 * time.Millisecond
+	a := chattest.Start(t, cfg)
+	bob := chattest.Dial(t, a.URL())
+	bob.SignUp("bob")
+	const n = 20
+	want := map[string]bool{}
+	for i := range n {
+		want[chattest.Dial(t, a.URL()).SignUp(fmt.Sprintf("user%d", i)).UserUUID] = true
+	}
+	frames := 0
+	for len(want) > 0 {
+		f := bob.Expect("sys", "typing")
+		var s struct {
+			Type          string
+			Presence      *chatcore.User
+			PresenceBatch []chatcore.User
+		}
+		f.Payload(t, &s)
+		users := s.PresenceBatch
+		if s.Presence != nil {
+			users = append(users, *s.Presence)
+		}
+		if len(users) == 0 {
+			continue
+		}
+		frames++
+		for _, u := range users {
+			if !u.OnLine {
+				t.Fatalf("%s shown offline", u.Username)
+			}
+			delete(want, u.UUID)
+		}
+	}
+	t.Logf("%d sign-ins reached another connection in %d frames", n, frames)
+	if frames >= n/2 {
+		t.Fatalf("%d frames for %d sign-ins: not batched", frames, n)
+	}
+}
+
+// TestPresenceGrace: a user whose connection drops and who comes back
+// within PRESENCE_GRACE is never shown offline; when they stay away, they
+// are shown offline once, a grace period after they left.
+func TestPresenceGrace(t *testing.T) {
+	cfg := chattest.Config(t)
+	cfg.PresenceGrace = time.Second
+	a := chattest.Start(t, cfg)
+	bob := chattest.Dial(t, a.URL())
+	bob.SignUp("bob")
+	first := chattest.Dial(t, a.URL())
+	auth := first.SignUp("alice")
+	expectPresence(t, bob, auth.UserUUID)
+	_ = first.Conn.Close()
+	again := chattest.Dial(t, a.URL())
+	again.SignInKey(auth.AccessKey) // back at once: within the grace
+	// She stays long enough for a grace period started by the first
+	// disconnect to run out (the scenario is about time passing).
+	time.Sleep(cfg.PresenceGrace * 3 / 2)
+	left := time.Now()
+	_ = again.Conn.Close()
+	p := expectPresence(t, bob, auth.UserUUID)
+	waited := time.Since(left)
+	if p.OnLine {
+		t.Fatal("alice was shown online again: she was never offline")
+	}
+	if waited < cfg.PresenceGrace-50*time.Millisecond {
+		t.Fatalf("alice shown offline %s after she left, before the grace of %s", waited, cfg.PresenceGrace)
+	}
+	t.Logf("offline %s after the last connection ended (grace %s)", waited.Round(time.Millisecond), cfg.PresenceGrace)
+}
