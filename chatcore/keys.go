@@ -75,6 +75,11 @@ func (k Keys) PresenceOnline() string { return k.prefix + "{presence}:online" }
 // UsersSorted: the online part of the users listing, in name order.
 func (k Keys) PresenceByName() string { return k.prefix + "{presence}:byname" }
 
+// PresenceSweeper is a STRING held for one PRESENCE_REFRESH by the
+// instance that sweeps expired presence, so that one instance sweeps at a
+// time.
+func (k Keys) PresenceSweeper() string { return k.prefix + "{presence}:sweeper" }
+
 // PresenceUser is a HASH of one user's presence: "u" the user's JSON, "k"
 // the user's PresenceByName member, and one
 // field "i:<instance>" per server instance with the user signed in, valued

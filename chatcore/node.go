@@ -122,7 +122,7 @@ func (n *Node) presenceLoop(ctx context.Context) {
 		if err := n.store.TouchAccessKeys(rctx, n.hub.accessKeys()); err != nil {
 			n.redisError("access key refresh", err)
 		}
-		if gone, err := n.store.SweepPresence(rctx); err != nil {
+		if gone, err := n.store.SweepPresence(rctx, n.cfg.PresenceRefresh); err != nil {
 			n.redisError("presence sweep", err)
 		} else if gone > 0 {
 			n.log.Info("presence: users of a silent instance went offline", "users", gone)

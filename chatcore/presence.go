@@ -3,7 +3,6 @@ package chatcore
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"strconv"
 	"time"
@@ -48,6 +47,24 @@ func (s *Store) RenewOnline(ctx context.Context, instance string, users []User) 
 	if len(users) == 0 {
 		return nil, nil
 	}
+	var gone []User
+	for len(users) > 0 {
+		n := min(len(users), renewBatch)
+		g, err := s.renewBatch(ctx, instance, users[:n])
+		if err != nil {
+			return gone, err
+		}
+		gone = append(gone, g...)
+		users = users[n:]
+	}
+	return gone, nil
+}
+
+// renewBatch is how many marks one pipeline renews: a refresh of 10,000
+// users is 20 round trips, none of them long.
+const renewBatch = 500
+
+func (s *Store) renewBatch(ctx context.Context, instance string, users []User) ([]User, error) {
 	expiry := time.Now().Add(s.cfg.PresenceTTL).UnixMilli()
 	pipe := s.rdb.Pipeline()
 	cmds := make([]*redis.Cmd, len(users))
@@ -58,7 +75,7 @@ func (s *Store) RenewOnline(ctx context.Context, instance string, users []User) 
 	if err != nil && redis.HasErrorPrefix(err, "NOSCRIPT") {
 		// Redis restarted and forgot the script: load it and try once more.
 		if err = s.scripts.presenceRenew.Load(ctx, s.rdb).Err(); err == nil {
-			return s.RenewOnline(ctx, instance, users)
+			return s.renewBatch(ctx, instance, users)
 		}
 	}
 	if err != nil {
@@ -84,26 +101,55 @@ func (s *Store) SetOffline(ctx context.Context, instance, userID string) (bool, 
 	return n == 1, nil
 }
 
+// sweepBatch is how many expired users one sweep round takes offline, in
+// one pipeline.
+const sweepBatch = 500
+
 // SweepPresence takes offline the users whose marks all expired (their
-// instance died) and returns how many went offline.
-func (s *Store) SweepPresence(ctx context.Context) (int, error) {
-	ids, err := s.rdb.ZRangeByScore(ctx, s.keys.PresenceOnline(), &redis.ZRangeBy{
-		Min: "-inf", Max: strconv.FormatInt(nowMillis(), 10), Count: 500,
-	}).Result()
-	if err != nil {
-		return 0, fmt.Errorf("sweep presence: %w", err)
+// instance died) and returns how many went offline. One instance sweeps at
+// a time (a lock that lives one period); a sweep takes pipelined batches
+// of sweepBatch until none is left or ctx ends.
+func (s *Store) SweepPresence(ctx context.Context, period time.Duration) (int, error) {
+	ok, err := s.rdb.SetNX(ctx, s.keys.PresenceSweeper(), "1", period).Result()
+	if err != nil || !ok {
+		return 0, err
 	}
 	gone := 0
-	var errs []error
-	for _, id := range ids {
-		n, err := s.scripts.presenceRemove.Run(ctx, s.rdb, s.presenceKeys(id), id, "", nowMillis(), s.keys.BroadcastTopic()).Int()
+	for ctx.Err() == nil {
+		now := nowMillis()
+		ids, err := s.rdb.ZRangeByScore(ctx, s.keys.PresenceOnline(), &redis.ZRangeBy{
+			Min: "-inf", Max: strconv.FormatInt(now, 10), Count: sweepBatch,
+		}).Result()
 		if err != nil {
-			errs = append(errs, fmt.Errorf("sweep %s: %w", id, err))
-			continue
+			return gone, fmt.Errorf("sweep presence: %w", err)
 		}
-		gone += n
+		if len(ids) == 0 {
+			return gone, nil
+		}
+		pipe := s.rdb.Pipeline()
+		cmds := make([]*redis.Cmd, len(ids))
+		for i, id := range ids {
+			cmds[i] = s.scripts.presenceRemove.EvalSha(ctx, pipe, s.presenceKeys(id), id, "", now, s.keys.BroadcastTopic())
+		}
+		_, err = pipe.Exec(ctx)
+		if err != nil && redis.HasErrorPrefix(err, "NOSCRIPT") {
+			if err = s.scripts.presenceRemove.Load(ctx, s.rdb).Err(); err == nil {
+				continue // the same batch again, with the script loaded
+			}
+		}
+		if err != nil {
+			return gone, fmt.Errorf("sweep presence of %d users: %w", len(ids), err)
+		}
+		for _, c := range cmds {
+			if n, _ := c.Int(); n == 1 {
+				gone++
+			}
+		}
+		if len(ids) < sweepBatch {
+			return gone, nil
+		}
 	}
-	return gone, errors.Join(errs...)
+	return gone, ctx.Err()
 }
 
 func (s *Store) presenceKeys(userID string) []string {
