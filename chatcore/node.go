@@ -104,33 +104,6 @@ func (n *Node) stopLoops() {
 	n.hub.stopWorkers()
 }
 
-// presenceLoop renews this instance's presence marks and access keys, and
-// sweeps the marks of dead instances, every PRESENCE_REFRESH.
-func (n *Node) presenceLoop(ctx context.Context) {
-	t := time.NewTicker(n.cfg.PresenceRefresh)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
-		rctx, cancel := context.WithTimeout(ctx, 5*time.Second)
-		if err := n.hub.refreshPresence(rctx); err != nil {
-			n.redisError("presence refresh", err)
-		}
-		if err := n.store.TouchAccessKeys(rctx, n.hub.accessKeys()); err != nil {
-			n.redisError("access key refresh", err)
-		}
-		if gone, err := n.store.SweepPresence(rctx, n.cfg.PresenceRefresh); err != nil {
-			n.redisError("presence sweep", err)
-		} else if gone > 0 {
-			n.log.Info("presence: users of a silent instance went offline", "users", gone)
-		}
-		cancel()
-	}
-}
-
 // indexUsers fills the users index for data of an older version, once
 // Redis answers.
 func (n *Node) indexUsers(ctx context.Context) {
@@ -151,10 +124,9 @@ func (n *Node) indexUsers(ctx context.Context) {
 	}
 }
 
-// positionLoop checks every POSITION_CHECK that the local channels are at
-// their streams' tops, and reads the data epoch again.
-func (n *Node) positionLoop(ctx context.Context) {
-	t := time.NewTicker(n.cfg.PositionCheck)
+// every runs fn every period, with a deadline of at most 5 s, until ctx ends.
+func every(ctx context.Context, period time.Duration, fn func(context.Context)) {
+	t := time.NewTicker(period)
 	defer t.Stop()
 	for {
 		select {
@@ -162,13 +134,39 @@ func (n *Node) positionLoop(ctx context.Context) {
 			return
 		case <-t.C:
 		}
-		rctx, cancel := context.WithTimeout(ctx, min(n.cfg.PositionCheck, 5*time.Second))
-		if err := n.hub.checkPositions(rctx); err != nil {
+		rctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+		fn(rctx)
+		cancel()
+	}
+}
+
+// presenceLoop renews this instance's presence marks and access keys, and
+// sweeps the marks of dead instances, every PRESENCE_REFRESH.
+func (n *Node) presenceLoop(ctx context.Context) {
+	every(ctx, n.cfg.PresenceRefresh, func(ctx context.Context) {
+		if err := n.hub.refreshPresence(ctx); err != nil {
+			n.redisError("presence refresh", err)
+		}
+		if err := n.store.TouchAccessKeys(ctx, n.hub.accessKeys()); err != nil {
+			n.redisError("access key refresh", err)
+		}
+		if gone, err := n.store.SweepPresence(ctx, n.cfg.PresenceRefresh); err != nil {
+			n.redisError("presence sweep", err)
+		} else if gone > 0 {
+			n.log.Info("presence: users of a silent instance went offline", "users", gone)
+		}
+	})
+}
+
+// positionLoop checks every POSITION_CHECK that the local channels are at
+// their streams' tops, and reads the data epoch again.
+func (n *Node) positionLoop(ctx context.Context) {
+	every(ctx, n.cfg.PositionCheck, func(ctx context.Context) {
+		if err := n.hub.checkPositions(ctx); err != nil {
 			n.redisError("position check", err)
 		}
-		cancel()
-		n.refreshDataEpoch()
-	}
+		n.readDataEpoch(ctx)
+	})
 }
 
 // refreshDataEpoch reads the chat data's epoch (creating it in an empty

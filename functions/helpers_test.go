@@ -105,22 +105,27 @@ func texts(ms []message) []string {
 func expectPresence(t testing.TB, c *chattest.WS, user string) chatcore.User {
 	t.Helper()
 	for {
-		f := c.Expect("sys", "typing")
-		var s struct {
-			Type          string
-			Presence      *chatcore.User
-			PresenceBatch []chatcore.User
-		}
-		f.Payload(t, &s)
-		if s.Presence != nil && s.Presence.UUID == user {
-			return *s.Presence
-		}
-		for _, u := range s.PresenceBatch {
+		for _, u := range presenceOf(t, c.Expect("sys", "typing")) {
 			if u.UUID == user {
 				return u
 			}
 		}
 	}
+}
+
+// presenceOf returns the users a sys frame tells the presence of: one for
+// a presence push, several for a presenceBatch, none for other sys frames.
+func presenceOf(t testing.TB, f chattest.Frame) []chatcore.User {
+	t.Helper()
+	var s struct {
+		Presence      *chatcore.User
+		PresenceBatch []chatcore.User
+	}
+	f.Payload(t, &s)
+	if s.Presence != nil {
+		return append(s.PresenceBatch, *s.Presence)
+	}
+	return s.PresenceBatch
 }
 
 // unlimited lifts the per-connection rate limit, for tests that send fast.

@@ -5,7 +5,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/redischat/chat/chatcore"
 	"github.com/redischat/chat/internal/chattest"
 )
 
@@ -24,17 +23,7 @@ func TestPresenceBatched(t *testing.T) {
 	}
 	frames := 0
 	for len(want) > 0 {
-		f := bob.Expect("sys", "typing")
-		var s struct {
-			Type          string
-			Presence      *chatcore.User
-			PresenceBatch []chatcore.User
-		}
-		f.Payload(t, &s)
-		users := s.PresenceBatch
-		if s.Presence != nil {
-			users = append(users, *s.Presence)
-		}
+		users := presenceOf(t, bob.Expect("sys", "typing"))
 		if len(users) == 0 {
 			continue
 		}
