@@ -56,7 +56,7 @@ type Config struct {
 	PresenceRefresh time.Duration `envconfig:"PRESENCE_REFRESH" default:"30s" desc:"how often an instance renews its users' presence"`
 	PresenceTTL     time.Duration `envconfig:"PRESENCE_TTL" default:"90s" desc:"presence of a silent instance expires after this"`
 	PresenceGrace   time.Duration `envconfig:"PRESENCE_GRACE" default:"5s" desc:"a user whose last connection ended is shown offline after this, unless they come back; 0 for at once"`
-	PresenceBatch   time.Duration `envconfig:"PRESENCE_BATCH" default:"500ms" desc:"presence changes are gathered this long and sent as one frame per connection; 0 sends each at once"`
+	PresenceBatch   time.Duration `envconfig:"PRESENCE_BATCH" default:"500ms" desc:"presence changes, and joins and leaves of the general channel, are gathered this long and sent as one frame per connection; 0 sends each at once"`
 
 	// Operations.
 	ShutdownTimeout time.Duration `envconfig:"SHUTDOWN_TIMEOUT" default:"8s" desc:"time to drain connections on SIGTERM (Cloud Run allows 10s)"`

@@ -50,7 +50,8 @@ func typingFrame(user User, recipientUUID string) []byte {
 // "offset,skipUser,skipChannel,flags,epoch,notifyID". offset is set for stored
 // messages; skipUser names a user whose connections must not get the frame;
 // skipChannel names a channel whose joined connections must not get it;
-// flags holds "d" for a frame that may be dropped under load; epoch is the
+// flags holds "d" for a frame that may be dropped under load and "g" for a
+// join or leave that may be gathered with others; epoch is the
 // epoch of the channel's stream for stored messages; notifyID is the entry
 // ID of a notify frame in its user's notification log. Instances of an older
 // version read only the first four fields and ignore the rest.
@@ -59,6 +60,7 @@ type header struct {
 	skipUser    string
 	skipChannel string
 	droppable   bool
+	gather      bool // a join or leave of a channel: may be gathered with others
 	epoch       string
 	notifyID    string
 
@@ -85,7 +87,10 @@ func parsePayload(p []byte) (header, []byte, bool) {
 	if len(parts) > 2 {
 		h.skipChannel = string(parts[2])
 	}
-	h.droppable = len(parts) > 3 && string(parts[3]) == "d"
+	if len(parts) > 3 {
+		h.droppable = bytes.IndexByte(parts[3], 'd') >= 0
+		h.gather = bytes.IndexByte(parts[3], 'g') >= 0
+	}
 	if len(parts) > 4 {
 		h.epoch = string(parts[4])
 	}
@@ -107,6 +112,9 @@ func (h header) encode(frame []byte) []byte {
 	b = append(b, ',')
 	if h.droppable {
 		b = append(b, 'd')
+	}
+	if h.gather {
+		b = append(b, 'g')
 	}
 	if h.epoch != "" || h.notifyID != "" {
 		b = append(b, ',')

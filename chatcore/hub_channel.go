@@ -33,6 +33,7 @@ type hubChannel struct {
 	held    []heldFrame
 	recent  [recentSize]delivered // the last messages delivered, by offset
 	retired []string              // epochs the channel had before: their frames are stale
+	members *memberEvents         // joins and leaves gathered for the next push
 }
 
 type heldFrame struct {
@@ -99,6 +100,9 @@ func (s *shard) hold(hc *hubChannel, hdr header, frame []byte) {
 // apply delivers a frame of a synced channel that is not catching up.
 func (s *shard) apply(hc *hubChannel, hdr header, frame []byte) {
 	if hdr.offset == 0 { // not a stored message: join, leave, typing
+		if hdr.gather && s.hub.node.cfg.PresenceBatch > 0 && s.gather(hc, hdr, frame) {
+			return
+		}
 		s.fanout(hc, hdr, prepare(frame))
 		return
 	}

@@ -36,11 +36,12 @@ type hubUser struct {
 type jobKind int
 
 const (
-	jobLive   jobKind = iota + 1 // deliver a frame the bridge read
-	jobSync                      // a join read the channel: its position
-	jobResync                    // catch a channel up from the store
-	jobFilled                    // a catch-up's read came back
-	jobReset                     // the channel's epoch was replaced: reset it
+	jobLive    jobKind = iota + 1 // deliver a frame the bridge read
+	jobSync                       // a join read the channel: its position
+	jobResync                     // catch a channel up from the store
+	jobFilled                     // a catch-up's read came back
+	jobReset                      // the channel's epoch was replaced: reset it
+	jobMembers                    // push the joins and leaves gathered
 )
 
 type job struct {
@@ -140,6 +141,8 @@ func (s *shard) run(j job) {
 		s.filled(hc, j.gen, j.stream)
 	case jobReset:
 		s.reset(hc, "the channel's history changed: rejoin")
+	case jobMembers:
+		s.pushMembers(hc)
 	}
 }
 

@@ -123,7 +123,7 @@ func (c *Conn) Join(ctx context.Context, ch Channel, load func(context.Context) 
 	c.pending = nil
 	c.mu.Unlock()
 	c.after(ok)
-	if err := n.store.publish(ctx, ch.ID, header{skipUser: u.UUID}, sysFrame("channelJoin", u, viewedBy(ch, u))); err != nil {
+	if err := n.store.publish(ctx, ch.ID, header{skipUser: u.UUID, gather: !ch.IsPrivate()}, sysFrame("channelJoin", u, viewedBy(ch, u))); err != nil {
 		c.log.Warn("publish channelJoin", "channel", ch.ID, "err", err)
 	}
 	return nil
@@ -196,7 +196,7 @@ func (c *Conn) leave(ctx context.Context) (Channel, bool) {
 	n := c.hub.node
 	c.hub.leaveChannel(c, ch.ID)
 	n.bridge.Unsubscribe(n.keys.ChannelTopic(ch.ID))
-	if err := n.store.publish(ctx, ch.ID, header{skipUser: u.UUID}, sysFrame("channelLeave", u, viewedBy(ch, u))); err != nil {
+	if err := n.store.publish(ctx, ch.ID, header{skipUser: u.UUID, gather: !ch.IsPrivate()}, sysFrame("channelLeave", u, viewedBy(ch, u))); err != nil {
 		c.log.Warn("publish channelLeave", "channel", ch.ID, "err", err)
 	}
 	return ch, true

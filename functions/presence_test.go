@@ -71,3 +71,50 @@ func TestPresenceGrace(t *testing.T) {
 	}
 	t.Logf("offline %s after the last connection ended (grace %s)", waited.Round(time.Millisecond), cfg.PresenceGrace)
 }
+
+// TestJoinsGathered: joins of the general channel within PRESENCE_BATCH
+// reach its members as channelMembers frames, not one frame per join.
+func TestJoinsGathered(t *testing.T) {
+	cfg := chattest.Config(t)
+	cfg.PresenceBatch = 300 * time.Millisecond
+	a := chattest.Start(t, cfg)
+	bob := chattest.Dial(t, a.URL())
+	bob.SignUp("bob")
+	join(t, bob, "")
+	const n = 10
+	want := map[string]bool{}
+	for i := range n {
+		c := chattest.Dial(t, a.URL())
+		want[c.SignUp(fmt.Sprintf("joiner%d", i)).UserUUID] = true
+		join(t, c, "")
+	}
+	frames := 0
+	for len(want) > 0 {
+		var s struct {
+			Type           string
+			User           *struct{ UUID string }
+			ChannelMembers *struct {
+				RecipientUUID string
+				Joined, Left  []struct{ UUID string }
+			}
+		}
+		bob.Expect("sys", "typing").Payload(t, &s)
+		switch s.Type {
+		case "channelJoin":
+			frames++
+			delete(want, s.User.UUID)
+		case "channelMembers":
+			frames++
+			if s.ChannelMembers.RecipientUUID != "" || len(s.ChannelMembers.Left) != 0 {
+				t.Fatalf("channelMembers = %+v", s.ChannelMembers)
+			}
+			for _, u := range s.ChannelMembers.Joined {
+				delete(want, u.UUID)
+			}
+		}
+	}
+	t.Logf("%d joins reached another member in %d frames", n, frames)
+	if frames >= n/2 {
+		t.Fatalf("%d frames for %d joins: not gathered", frames, n)
+	}
+}

@@ -161,6 +161,11 @@ export class ChatApp {
       case 'channelLeave':
         if (p.user?.UUID) this.state.upsertUser(p.user, false);
         break;
+      case 'channelMembers': // joins and leaves gathered by the server
+        for (const u of [...(p.channelMembers?.joined ?? []), ...(p.channelMembers?.left ?? [])]) {
+          if (u?.UUID) this.state.upsertUser(u, false);
+        }
+        break;
     }
   }
 

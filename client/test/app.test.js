@@ -145,3 +145,13 @@ test('a presence batch updates every user it names', () => {
   assert.equal(app.state.users.get(BOB)?.OnLine, false);
   assert.equal(app.state.users.get('u-carol')?.OnLine, true);
 });
+
+test('gathered joins and leaves make their users known', () => {
+  const { app } = signIn();
+  receive(app, 'sys', {
+    type: 'channelMembers',
+    channelMembers: { recipientUUID: '', joined: [{ UUID: 'u-dan', Username: 'Dan', OnLine: true }], left: [{ UUID: 'u-eve', Username: 'Eve', OnLine: true }] },
+  });
+  assert.equal(app.state.users.get('u-dan')?.Username, 'Dan');
+  assert.equal(app.state.users.get('u-eve')?.Username, 'Eve');
+});
