@@ -17,37 +17,42 @@ import (
 const requestTimeout = 5 * time.Second
 
 // Conn is one websocket connection. Its reader goroutine (the one that
-// called Hub.Serve) reads frames and runs their handlers in order; its
-// writer goroutine is the only one that writes frames to the socket, from a
-// bounded queue that everyone else appends to without waiting.
+// called Hub.Serve) reads frames and runs their handlers in order; a writer
+// goroutine, started while there is something to send (conn_writer.go), is
+// the only one that writes frames to the socket, from a bounded queue that
+// everyone else appends to without waiting.
 type Conn struct {
-	hub    *Hub
-	ws     *websocket.Conn
-	id     string
-	log    *slog.Logger
-	ctx    context.Context
-	cancel context.CancelFunc
+	hub *Hub
+	ws  *websocket.Conn
+	id  string
+	log *slog.Logger
+	ctx context.Context // the one Serve was given: each request derives its own
 
-	wake       chan struct{} // a frame was queued, or the connection is closing
 	readerDone chan struct{}
-	writerDone chan struct{}
+	writerDone chan struct{} // closed when the last writer has cut the socket
 	cutOnce    sync.Once
 
-	mu         sync.Mutex
-	queue      []outFrame
-	closing    bool   // no more frames are taken
-	closeCode  int    // close frame the writer sends after the queue, 0 for none
-	closeText  string //
-	user       User
-	signedIn   bool
-	accessKey  string
-	channel    Channel
-	joined     bool
-	joining    bool          // between subscribing and the join reply: live frames wait in pending
-	pending    []outFrame    //
-	lastOffset int64         // highest message offset sent on the joined channel
-	waitFor    int64         // an offset a handler waits to see sent (its own message)
-	waitDone   chan struct{} // closed when it is
+	mu            sync.Mutex
+	cancelRequest context.CancelFunc // ends the request in progress
+	aborted       bool               // requests are cancelled as they start
+	queue         []outFrame
+	writing       bool        // a writer goroutine runs
+	finished      bool        // the last writer is done: none starts again
+	pingDue       bool        // the ping timer fired: the writer sends a ping
+	pinger        *time.Timer //
+	closing       bool        // no more frames are taken
+	closeCode     int         // close frame the writer sends after the queue, 0 for none
+	closeText     string      //
+	user          User
+	signedIn      bool
+	accessKey     string
+	channel       Channel
+	joined        bool
+	joining       bool          // between subscribing and the join reply: live frames wait in pending
+	pending       []outFrame    //
+	lastOffset    int64         // highest message offset sent on the joined channel
+	waitFor       int64         // an offset a handler waits to see sent (its own message)
+	waitDone      chan struct{} // closed when it is
 }
 
 // outFrame is a frame waiting for the writer: a prepared message shared by
@@ -63,7 +68,6 @@ type outFrame struct {
 func newConn(h *Hub, ws *websocket.Conn, id string, log *slog.Logger) *Conn {
 	return &Conn{
 		hub: h, ws: ws, id: id, log: log,
-		wake:       make(chan struct{}, 1),
 		readerDone: make(chan struct{}),
 		writerDone: make(chan struct{}),
 	}
@@ -86,11 +90,17 @@ func (c *Conn) AccessKey() string {
 	return c.accessKey
 }
 
+// serve runs the connection: its reader is the calling goroutine.
 func (c *Conn) serve(ctx context.Context, dispatch func(context.Context, *Conn, []byte)) {
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	c.ctx, c.cancel = ctx, cancel
-	go c.writeLoop()
+	c.start(ctx)
+	c.readLoop(dispatch)
+	c.end()
+}
+
+// start sends the ready frame and arms the pings.
+func (c *Conn) start(ctx context.Context) {
+	c.ctx = ctx
+	c.startPinger()
 	hello := map[string]string{"sessionUUID": c.id}
 	if c.hub.node.DataEpoch() == "" { // not read yet: Redis has just come up
 		rctx, cancel := context.WithTimeout(ctx, 500*time.Millisecond)
@@ -102,9 +112,12 @@ func (c *Conn) serve(ctx context.Context, dispatch func(context.Context, *Conn, 
 	}
 	ready, _ := Frame("ready", hello)
 	c.Reply(ready)
-	c.readLoop(dispatch)
-	close(c.readerDone)
+}
 
+// end finishes a connection whose reading has ended: the last writer sends
+// what is queued and the close frame of a graceful close, or cuts at once.
+func (c *Conn) end() {
+	close(c.readerDone)
 	c.mu.Lock()
 	c.closing = true
 	graceful := c.closeCode != 0
@@ -112,56 +125,120 @@ func (c *Conn) serve(ctx context.Context, dispatch func(context.Context, *Conn, 
 	if !graceful {
 		c.cut()
 	}
-	c.signal()
+	c.mu.Lock()
+	c.startLocked() // the last writer, unless it has run
+	c.mu.Unlock()
 	<-c.writerDone
 	// Leaving and signing out tell Redis; bounded, so that a dead Redis
 	// cannot hold a shutdown past Cloud Run's limit.
-	cleanup, done := context.WithTimeout(context.WithoutCancel(ctx), time.Second)
+	cleanup, done := context.WithTimeout(context.WithoutCancel(c.ctx), time.Second)
 	defer done()
 	c.hub.remove(cleanup, c)
 }
 
+// readLoop reads frames until the socket ends. It is where an idle
+// connection's goroutine waits, so its frame is kept small (the stack of
+// a goroutine is shrunk only while it uses under a quarter of it): the
+// work on a frame is in take.
 func (c *Conn) readLoop(dispatch func(context.Context, *Conn, []byte)) {
-	cfg := c.hub.node.cfg
-	pongWait := cfg.PingInterval * 5 / 2
-	limit := newBucket(cfg.RateLimit, cfg.RateBurst)
-	c.ws.SetPongHandler(func(string) error { return c.ws.SetReadDeadline(time.Now().Add(pongWait)) })
+	limit := c.startReading()
 	for {
-		_ = c.ws.SetReadDeadline(time.Now().Add(pongWait))
 		typ, r, err := c.ws.NextReader()
-		if err != nil {
-			c.log.Debug("websocket read ended", "err", err)
+		if err != nil || !c.take(dispatch, limit, typ, r) {
+			c.readEnded(err)
 			return
 		}
-		// The limit is checked here rather than with SetReadLimit so that
-		// the client gets the protocol's 413 before the 1009 close.
-		data, err := io.ReadAll(io.LimitReader(r, int64(cfg.ReadLimit)+1))
-		if err != nil {
-			return
-		}
-		if len(data) > cfg.ReadLimit {
-			c.Reply(ErrorFrame(CodeTooLarge, fmt.Sprintf("frame larger than %d bytes", cfg.ReadLimit), ""))
-			c.closeWith(websocket.CloseMessageTooBig, "frame too large")
-			return
-		}
-		if typ != websocket.TextMessage {
-			c.Reply(ErrorFrame(CodeInvalid, "binary frames are not supported: send JSON text frames", ""))
-			continue
-		}
-		c.hub.node.metrics.MessagesIn.Add(1)
-		if !limit.take(time.Now()) {
-			c.Reply(ErrorFrameFor(CodeRateLimited, "too many requests: slow down", data))
-			continue
-		}
-		c.handle(dispatch, data)
 	}
 }
 
-// handle runs one request. The handlers are written not to panic; this
-// recover keeps a bug in one from taking the process down.
+// startReading sets the read deadline, which each pong extends, and returns
+// the connection's rate limit.
+func (c *Conn) startReading() *bucket {
+	cfg := c.hub.node.cfg
+	limit := newBucket(cfg.RateLimit, cfg.RateBurst)
+	c.ws.SetPongHandler(func(string) error { c.extendRead(); return nil })
+	c.extendRead()
+	return &limit
+}
+
+// extendRead gives the client until 2.5 ping intervals from now to send
+// its next frame or pong.
+func (c *Conn) extendRead() {
+	_ = c.ws.SetReadDeadline(time.Now().Add(c.hub.node.cfg.PingInterval * 5 / 2))
+}
+
+// readEnded logs why reading stopped.
+func (c *Conn) readEnded(err error) {
+	if err != nil {
+		c.log.Debug("websocket read ended", "err", err)
+	}
+}
+
+// take reads one frame and handles it; false ends the connection.
+func (c *Conn) take(dispatch func(context.Context, *Conn, []byte), limit *bucket, typ int, r io.Reader) bool {
+	if !c.process(dispatch, limit, typ, r) {
+		return false
+	}
+	c.extendRead()
+	return true
+}
+
+// process reads one frame and handles it; false ends the connection.
+func (c *Conn) process(dispatch func(context.Context, *Conn, []byte), limit *bucket, typ int, r io.Reader) bool {
+	cfg := c.hub.node.cfg
+	// The limit is checked here rather than with SetReadLimit so that
+	// the client gets the protocol's 413 before the 1009 close.
+	data, err := io.ReadAll(io.LimitReader(r, int64(cfg.ReadLimit)+1))
+	if err != nil {
+		return false
+	}
+	if len(data) > cfg.ReadLimit {
+		c.Reply(ErrorFrame(CodeTooLarge, fmt.Sprintf("frame larger than %d bytes", cfg.ReadLimit), ""))
+		c.closeWith(websocket.CloseMessageTooBig, "frame too large")
+		return false
+	}
+	if typ != websocket.TextMessage {
+		c.Reply(ErrorFrame(CodeInvalid, "binary frames are not supported: send JSON text frames", ""))
+		return true
+	}
+	c.hub.node.metrics.MessagesIn.Add(1)
+	if !limit.take(time.Now()) {
+		c.Reply(ErrorFrameFor(CodeRateLimited, "too many requests: slow down", data))
+		return true
+	}
+	c.handle(dispatch, data)
+	return true
+}
+
+// handle runs one request on a goroutine of its own and waits for it, so
+// that requests keep their order and the long-lived reader's stack never
+// grows with what a handler does (bcrypt, JSON, Redis): the handler's
+// stack is freed when it returns.
 func (c *Conn) handle(dispatch func(context.Context, *Conn, []byte), data []byte) {
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		c.run(dispatch, data)
+	}()
+	<-done
+}
+
+// run runs one request. The handlers are written not to panic; this
+// recover keeps a bug in one from taking the process down.
+func (c *Conn) run(dispatch func(context.Context, *Conn, []byte), data []byte) {
 	ctx, cancel := context.WithTimeout(c.ctx, requestTimeout)
 	defer cancel()
+	c.mu.Lock()
+	if c.aborted {
+		cancel()
+	}
+	c.cancelRequest = cancel
+	c.mu.Unlock()
+	defer func() {
+		c.mu.Lock()
+		c.cancelRequest = nil
+		c.mu.Unlock()
+	}()
 	defer func() {
 		if p := recover(); p != nil {
 			c.log.Error("handler panic", "panic", p, "stack", string(debug.Stack()))
@@ -171,94 +248,18 @@ func (c *Conn) handle(dispatch func(context.Context, *Conn, []byte), data []byte
 	dispatch(ctx, c, data)
 }
 
-func (c *Conn) writeLoop() {
-	defer close(c.writerDone)
-	cfg := c.hub.node.cfg
-	ping := time.NewTicker(cfg.PingInterval)
-	defer ping.Stop()
-	for {
-		c.mu.Lock()
-		frames, closing, code, text := c.queue, c.closing, c.closeCode, c.closeText
-		c.queue = nil
-		c.mu.Unlock()
-		for _, f := range frames {
-			if err := c.write(f); err != nil {
-				c.log.Debug("websocket write failed", "err", err)
-				c.cut()
-				return
-			}
-		}
-		if closing {
-			if code != 0 {
-				_ = c.ws.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(code, text), deadline(cfg.WriteTimeout))
-				select { // let the client answer the close, briefly
-				case <-c.readerDone:
-				case <-time.After(time.Second):
-				}
-			}
-			c.cut()
-			return
-		}
-		if len(frames) > 0 {
-			select { // a client kept busy still gets its pings
-			case <-ping.C:
-				if !c.ping() {
-					return
-				}
-			default:
-			}
-			continue
-		}
-		select {
-		case <-c.wake:
-		case <-ping.C:
-			if !c.ping() {
-				return
-			}
-		}
-	}
-}
-
-// ping sends a ping; on failure it cuts the connection and returns false.
-func (c *Conn) ping() bool {
-	if err := c.ws.WriteControl(websocket.PingMessage, nil, deadline(c.hub.node.cfg.WriteTimeout)); err != nil {
-		c.cut()
-		return false
-	}
-	return true
-}
-
-func (c *Conn) write(f outFrame) error {
-	_ = c.ws.SetWriteDeadline(deadline(c.hub.node.cfg.WriteTimeout))
-	var err error
-	if f.pm != nil {
-		err = c.ws.WritePreparedMessage(f.pm)
-	} else {
-		err = c.ws.WriteMessage(websocket.TextMessage, f.data)
-	}
-	if observe := c.hub.node.metrics.Delivery; err == nil && f.created != 0 && observe != nil {
-		observe(time.Duration(time.Now().UnixNano() - f.created))
-	}
-	return err
-}
-
-func deadline(d time.Duration) time.Time { return time.Now().Add(d) }
-
-func (c *Conn) signal() {
-	select {
-	case c.wake <- struct{}{}:
-	default:
-	}
-}
-
 // cut closes the socket at once.
 func (c *Conn) cut() { c.cutOnce.Do(func() { _ = c.ws.Close() }) }
 
 // abort cancels the request in progress (one stuck on Redis, say) and
 // cuts the socket: the end of a shutdown that ran out of time.
 func (c *Conn) abort() {
-	if c.cancel != nil {
-		c.cancel()
+	c.mu.Lock()
+	c.aborted = true
+	cancel := c.cancelRequest
+	c.mu.Unlock()
+	if cancel != nil {
+		cancel()
 	}
 	c.cut()
 }
@@ -271,8 +272,8 @@ func (c *Conn) closeWith(code int, text string) {
 		c.closing, c.closeCode, c.closeText = true, code, text
 	}
 	c.releaseWaiterLocked()
+	c.startLocked()
 	c.mu.Unlock()
-	c.signal()
 }
 
 // dropSlow disconnects a client that cannot keep up: queued frames are

@@ -82,9 +82,12 @@ func (h *Hub) Accepting() bool {
 	return !h.closing
 }
 
-// Serve runs an upgraded websocket connection until it ends: it sends the
-// ready frame, then reads frames and hands each to dispatch, in order, in
-// the calling goroutine. It returns when the connection is closed.
+// Serve starts running an upgraded websocket connection and returns: the
+// connection's own goroutine sends the ready frame, then reads frames and
+// hands each to dispatch, in order, until the connection ends. The caller
+// (an HTTP handler whose connection was hijacked) returns at once, so that
+// net/http's goroutine, buffers and request are not held for the life of
+// the connection. Shutdown waits for every connection.
 func (h *Hub) Serve(ctx context.Context, ws *websocket.Conn, sessionID string, log *slog.Logger, dispatch func(context.Context, *Conn, []byte)) error {
 	h.mu.Lock()
 	if h.closing {
@@ -97,8 +100,10 @@ func (h *Hub) Serve(ctx context.Context, ws *websocket.Conn, sessionID string, l
 	h.conns[c] = struct{}{}
 	h.wg.Add(1)
 	h.mu.Unlock()
-	defer h.wg.Done()
-	c.serve(ctx, dispatch)
+	go func() {
+		defer h.wg.Done()
+		c.serve(ctx, dispatch)
+	}()
 	return nil
 }
 

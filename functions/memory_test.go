@@ -2,7 +2,9 @@ package functions_test
 
 import (
 	"fmt"
+	"os"
 	"runtime"
+	"runtime/pprof"
 	"strings"
 	"sync"
 	"testing"
@@ -25,6 +27,9 @@ func BenchmarkIdleConnectionMemory(b *testing.B) {
 	a := chattest.Start(b, cfg)
 	dialer := websocket.Dialer{ReadBufferSize: 256, WriteBufferSize: 256, WriteBufferPool: &sync.Pool{}}
 	url := "ws" + strings.TrimPrefix(a.URL(), "http") + "/ws"
+	if os.Getenv("CHAT_MEMPROFILE") != "" {
+		runtime.MemProfileRate = 4096 // a finer sample than the default 512 KiB
+	}
 	before := inUse()
 	conns := make([]*websocket.Conn, 0, n)
 	for i := range n {
@@ -70,17 +75,53 @@ func BenchmarkIdleConnectionMemory(b *testing.B) {
 		}
 	}
 	after := inUse()
-	b.ReportMetric(float64(after-before)/n, "bytes/conn")
+	b.ReportMetric(float64(after.total()-before.total())/n, "bytes/conn")
+	b.ReportMetric(float64(after.heap-before.heap)/n, "heap-bytes/conn")
+	b.ReportMetric(float64(after.stack-before.stack)/n, "stack-bytes/conn")
+	writeProfiles(b)
 	for _, c := range conns {
 		c.Close()
 	}
 }
 
+// memory is the heap and the goroutine stacks in use.
+type memory struct{ heap, stack int64 }
+
+func (m memory) total() int64 { return m.heap + m.stack }
+
 // inUse is the heap and stack in use after a collection.
-func inUse() int64 {
+func inUse() memory {
 	runtime.GC()
 	runtime.GC()
 	var m runtime.MemStats
 	runtime.ReadMemStats(&m)
-	return int64(m.HeapInuse + m.StackInuse)
+	return memory{heap: int64(m.HeapInuse), stack: int64(m.StackInuse)}
+}
+
+// writeProfiles writes a heap profile to the file CHAT_MEMPROFILE names,
+// and the goroutines to that name with ".goroutines" appended, while the
+// connections are still open: go test's -memprofile is written after they
+// closed.
+func writeProfiles(b *testing.B) {
+	name := os.Getenv("CHAT_MEMPROFILE")
+	if name == "" {
+		return
+	}
+	b.Logf("%d goroutines", runtime.NumGoroutine())
+	for file, profile := range map[string]string{name: "heap", name + ".goroutines": "goroutine"} {
+		f, err := os.Create(file)
+		if err != nil {
+			b.Fatal(err)
+		}
+		debug := 0
+		if profile == "goroutine" {
+			debug = 1
+		}
+		if err := pprof.Lookup(profile).WriteTo(f, debug); err != nil {
+			b.Fatal(err)
+		}
+		if err := f.Close(); err != nil {
+			b.Fatal(err)
+		}
+	}
 }

@@ -44,10 +44,12 @@ func New(node *chatcore.Node, opts ...Option) (*Server, error) {
 	}
 	s := &Server{node: node, log: node.Log(), table: t, mux: http.NewServeMux()}
 	s.upgrader = websocket.Upgrader{
-		ReadBufferSize:  1024,
-		WriteBufferSize: 1024,
-		// Write buffers are taken from a pool while a frame is written, so
-		// an idle connection holds none.
+		// The handler returns once the connection runs (Hub.Serve), so
+		// net/http's 4 KiB buffers are freed: a small read buffer of the
+		// connection's own, and write buffers taken from a pool only while
+		// a frame is written, so that an idle connection holds none.
+		ReadBufferSize:  512,
+		WriteBufferSize: 4096,
 		WriteBufferPool: &sync.Pool{},
 		CheckOrigin:     originChecker(node.Config().AllowedOrigin),
 	}

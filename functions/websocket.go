@@ -23,7 +23,7 @@ func (s *Server) serveWebsocket(w http.ResponseWriter, r *http.Request) {
 	}
 	id := uuid.NewString()
 	log := s.log.With("session", id)
-	// The connection outlives nothing of the request but its values.
+	// The connection outlives the request: it keeps only its values.
 	_ = s.node.Hub().Serve(context.WithoutCancel(r.Context()), ws, id, log, s.dispatch)
 }
 
