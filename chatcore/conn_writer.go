@@ -78,12 +78,10 @@ func (c *Conn) writeLoop() {
 			c.fail()
 			return
 		}
-		for _, f := range frames {
-			if err := c.write(f); err != nil {
-				c.log.Debug("websocket write failed", "err", err)
-				c.fail()
-				return
-			}
+		if err := c.writeAll(frames); err != nil {
+			c.log.Debug("websocket write failed", "err", err)
+			c.fail()
+			return
 		}
 		if closing {
 			if code != 0 {
@@ -112,6 +110,27 @@ func (c *Conn) fail() {
 // ping sends a ping.
 func (c *Conn) ping() bool {
 	return c.ws.WriteControl(websocket.PingMessage, nil, deadline(c.hub.node.cfg.WriteTimeout)) == nil
+}
+
+// writeAll writes frames, with one syscall for all of them when the
+// socket is a BatchConn.
+func (c *Conn) writeAll(frames []outFrame) error {
+	bc, _ := c.ws.NetConn().(*BatchConn)
+	if bc != nil && len(frames) > 1 {
+		bc.Hold()
+	}
+	for _, f := range frames {
+		if err := c.write(f); err != nil {
+			if bc != nil {
+				_ = bc.Flush()
+			}
+			return err
+		}
+	}
+	if bc != nil {
+		return bc.Flush()
+	}
+	return nil
 }
 
 func (c *Conn) write(f outFrame) error {

@@ -17,7 +17,9 @@ func (s *Server) serveWebsocket(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "server is shutting down", http.StatusServiceUnavailable)
 		return
 	}
-	ws, err := s.upgrader.Upgrade(w, r, nil)
+	// The socket gathers the frames a writer sends in one go into one
+	// syscall (chatcore.BatchConn).
+	ws, err := s.upgrader.Upgrade(chatcore.BatchingWriter(w), r, nil)
 	if err != nil {
 		return // the upgrader has answered with an HTTP error
 	}
