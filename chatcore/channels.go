@@ -52,15 +52,15 @@ func (s *Store) cachedUser(ctx context.Context, id string) (User, error) {
 
 // AddMember records that user joined ch (both members, for a private
 // channel) and returns the channel's members, online first, at most
-// USERS_LIMIT: one page of the users listing kept to the channel's members,
-// so the cost does not grow with them.
+// JOIN_USERS_LIMIT: one page of the users listing kept to the channel's
+// members, so the cost does not grow with them.
 func (s *Store) AddMember(ctx context.Context, ch Channel, userID string) ([]User, error) {
 	key := s.keys.ChannelMembers(ch.ID)
 	if !ch.IsPrivate() {
 		if err := s.rdb.SAdd(ctx, key, userID).Err(); err != nil {
 			return nil, fmt.Errorf("join %s: %w", ch.ID, err)
 		}
-		page, err := s.ListUsers(ctx, s.cfg.UsersLimit, "", key)
+		page, err := s.ListUsers(ctx, s.cfg.JoinUsersLimit, "", key)
 		if err != nil {
 			return nil, fmt.Errorf("join %s: %w", ch.ID, err)
 		}

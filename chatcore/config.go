@@ -37,7 +37,8 @@ type Config struct {
 	RecoveryLimit    int           `envconfig:"RECOVERY_LIMIT" default:"1000" desc:"most messages channelJoin.since recovers"`
 	Retention        int           `envconfig:"MESSAGE_RETENTION" default:"10000" desc:"messages kept per channel"`
 	MaxMessageLength int           `envconfig:"MAX_MESSAGE_LENGTH" default:"4096" desc:"longest message text, in characters"`
-	UsersLimit       int           `envconfig:"USERS_LIMIT" default:"1000" desc:"most users in a users or channelJoin reply"`
+	UsersLimit       int           `envconfig:"USERS_LIMIT" default:"1000" desc:"most users in a users reply"`
+	JoinUsersLimit   int           `envconfig:"JOIN_USERS_LIMIT" default:"100" desc:"most members in a channelJoin reply (online first; the rest through users with after)"`
 	BcryptCost       int           `envconfig:"BCRYPT_COST" default:"10" desc:"bcrypt cost of password hashes"`
 	PositionCheck    time.Duration `envconfig:"POSITION_CHECK" default:"30s" desc:"how often an instance compares its channels' positions with Redis and catches up"`
 	SendReplicas     int           `envconfig:"SEND_REPLICAS" default:"0" desc:"replicas that must have a message before it is delivered (Redis WAIT); 0 for none"`
@@ -120,6 +121,7 @@ func (c Config) Validate() error {
 	positive("MESSAGE_RETENTION", c.Retention)
 	positive("MAX_MESSAGE_LENGTH", c.MaxMessageLength)
 	positive("USERS_LIMIT", c.UsersLimit)
+	positive("JOIN_USERS_LIMIT", c.JoinUsersLimit)
 	positive("READ_LIMIT", c.ReadLimit)
 	positive("SEND_QUEUE", c.SendQueue)
 	positive("RATE_BURST", c.RateBurst)
