@@ -286,7 +286,7 @@ func (b *bridge) confirmedCount() int {
 	return n
 }
 
-func isClosed(c chan struct{}) bool {
+func isClosed(c <-chan struct{}) bool {
 	if c == nil {
 		return false
 	}

@@ -95,7 +95,7 @@ func (c *Conn) Join(ctx context.Context, ch Channel, load func(context.Context) 
 	case <-ctx.Done():
 	}
 	wait.Stop()
-	confirmed := isClosedRecv(ready)
+	confirmed := isClosed(ready)
 	pos, err := load(ctx)
 	if err != nil {
 		undo()
@@ -169,15 +169,6 @@ func (c *Conn) AwaitDelivery(ctx context.Context, ch Channel, offset int64) {
 	case <-done:
 	case <-ctx.Done():
 		c.log.Warn("own message not delivered before the request ended", "channel", ch.ID, "offset", offset)
-	}
-}
-
-func isClosedRecv(c <-chan struct{}) bool {
-	select {
-	case <-c:
-		return true
-	default:
-		return false
 	}
 }
 

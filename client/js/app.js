@@ -15,6 +15,7 @@ import { SessionFlow } from './session.js';
 import { ChatState } from './state.js';
 import { ChannelSync } from './sync.js';
 import { TypingSignal } from './typing.js';
+import { applyUserPush } from './userpush.js';
 
 /** @typedef {import('./views/auth.js').AuthAction} AuthAction */
 
@@ -145,28 +146,8 @@ export class ChatApp {
 
   /** @param {any} p */
   onSys(p) {
-    switch (p.type) {
-      case 'signIn':
-        this.auth.onSignedIn(p.signIn?.uuid ?? '', p.signIn?.username ?? '');
-        break;
-      case 'presence':
-        if (p.presence?.UUID) this.state.upsertUser(p.presence, true);
-        break;
-      case 'presenceBatch': // several changes gathered by the server
-        for (const u of Array.isArray(p.presenceBatch) ? p.presenceBatch : []) {
-          if (u?.UUID) this.state.upsertUser(u, true);
-        }
-        break;
-      case 'channelJoin':
-      case 'channelLeave':
-        if (p.user?.UUID) this.state.upsertUser(p.user, false);
-        break;
-      case 'channelMembers': // joins and leaves gathered by the server
-        for (const u of [...(p.channelMembers?.joined ?? []), ...(p.channelMembers?.left ?? [])]) {
-          if (u?.UUID) this.state.upsertUser(u, false);
-        }
-        break;
-    }
+    if (p.type === 'signIn') this.auth.onSignedIn(p.signIn?.uuid ?? '', p.signIn?.username ?? '');
+    else applyUserPush(this.state, p);
   }
 
   /**
