@@ -157,10 +157,11 @@ func (c *WS) ExpectError(code int, skip ...string) ErrorPayload {
 
 // ErrorPayload is the payload of an error frame.
 type ErrorPayload struct {
-	Code    int    `json:"code"`
-	Error   string `json:"error"`
-	Message string `json:"message"`
-	Request string `json:"request"`
+	Code     int    `json:"code"`
+	Error    string `json:"error"`
+	Message  string `json:"message"`
+	Request  string `json:"request"`
+	ClientID string `json:"clientID"`
 }
 
 // NoFrame fails if a frame other than those of the skip types arrives

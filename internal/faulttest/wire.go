@@ -9,31 +9,17 @@ import (
 	"time"
 
 	"github.com/gorilla/websocket"
+
+	"github.com/redischat/chat/internal/chattest"
 )
 
 // The protocol frames the fleet reads, with only the fields it needs.
 
-type wireMessage struct {
-	Offset     int64  `json:"Offset"`
-	UUID       string `json:"UUID"`
-	SenderUUID string `json:"SenderUUID"`
-	ClientID   string `json:"ClientID"`
-}
-
-type joinReply struct {
-	RecipientUUID string        `json:"recipientUUID"`
-	Messages      []wireMessage `json:"messages"`
-	Epoch         string        `json:"epoch"`
-	Offset        *int64        `json:"offset"`
-	Recovered     *bool         `json:"recovered"`
-}
-
-type errorReply struct {
-	Code     int    `json:"code"`
-	Error    string `json:"error"`
-	Request  string `json:"request"`
-	ClientID string `json:"clientID"`
-}
+type (
+	wireMessage = chattest.Message
+	joinReply   = chattest.JoinReply
+	errorReply  = chattest.ErrorPayload
+)
 
 type readyPayload struct {
 	SessionUUID string `json:"sessionUUID"`

@@ -9,33 +9,16 @@ import (
 	"time"
 
 	"github.com/gorilla/websocket"
+
+	"github.com/redischat/chat/internal/chattest"
 )
 
-// Msg is a Message as a client decodes it.
-type Msg struct {
-	Offset     int64
-	UUID       string
-	SenderUUID string
-	Message    string
-	ClientID   string
-}
-
-// JoinReply is the payload of a channelJoin reply.
-type JoinReply struct {
-	RecipientUUID string `json:"recipientUUID"`
-	Messages      []Msg  `json:"messages"`
-	Epoch         string `json:"epoch"`
-	Offset        *int64 `json:"offset"`
-	Recovered     *bool  `json:"recovered"`
-}
-
-// ErrorPayload is the payload of an error frame.
-type ErrorPayload struct {
-	Code     int    `json:"code"`
-	Error    string `json:"error"`
-	Request  string `json:"request"`
-	ClientID string `json:"clientID"`
-}
+// The payloads a peer reads, as every test client decodes them.
+type (
+	Msg          = chattest.Message
+	JoinReply    = chattest.JoinReply
+	ErrorPayload = chattest.ErrorPayload
+)
 
 // frame is a frame a link hands to the goroutine waiting for a reply.
 type frame struct {
