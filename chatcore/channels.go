@@ -51,26 +51,26 @@ func (s *Store) cachedUser(ctx context.Context, id string) (User, error) {
 }
 
 // AddMember records that user joined ch (both members, for a private
-// channel) and returns the channel's members, online first, at most
-// JOIN_USERS_LIMIT: one page of the users listing kept to the channel's
-// members, so the cost does not grow with them.
-func (s *Store) AddMember(ctx context.Context, ch Channel, userID string) ([]User, error) {
+// channel) and returns the first page of the channel's members, online
+// first, at most JOIN_USERS_LIMIT: a page of the users listing kept to the
+// channel's members, so the cost does not grow with them.
+func (s *Store) AddMember(ctx context.Context, ch Channel, userID string) (UserPage, error) {
 	key := s.keys.ChannelMembers(ch.ID)
 	if !ch.IsPrivate() {
 		if err := s.rdb.SAdd(ctx, key, userID).Err(); err != nil {
-			return nil, fmt.Errorf("join %s: %w", ch.ID, err)
+			return UserPage{}, fmt.Errorf("join %s: %w", ch.ID, err)
 		}
 		page, err := s.ListUsers(ctx, s.cfg.JoinUsersLimit, "", key)
 		if err != nil {
-			return nil, fmt.Errorf("join %s: %w", ch.ID, err)
+			return UserPage{}, fmt.Errorf("join %s: %w", ch.ID, err)
 		}
-		return page.Users, nil
+		return page, nil
 	}
 	pipe := s.rdb.Pipeline()
 	pipe.SAdd(ctx, key, ch.Members[0], ch.Members[1])
 	names := pipe.HMGet(ctx, s.keys.UserNames(), ch.Members[0], ch.Members[1])
 	if _, err := pipe.Exec(ctx); err != nil {
-		return nil, fmt.Errorf("join %s: %w", ch.ID, err)
+		return UserPage{}, fmt.Errorf("join %s: %w", ch.ID, err)
 	}
 	var users []User
 	for i, id := range ch.Members {
@@ -79,10 +79,10 @@ func (s *Store) AddMember(ctx context.Context, ch Channel, userID string) ([]Use
 		}
 	}
 	if err := s.markOnline(ctx, users); err != nil {
-		return nil, fmt.Errorf("join %s: %w", ch.ID, err)
+		return UserPage{}, fmt.Errorf("join %s: %w", ch.ID, err)
 	}
 	sortUsers(users)
-	return users, nil
+	return UserPage{Users: users, Total: int64(len(users))}, nil
 }
 
 // markOnline sets OnLine of the users listed online.

@@ -53,6 +53,7 @@ type Conn struct {
 	lastOffset    int64         // highest message offset sent on the joined channel
 	waitFor       int64         // an offset a handler waits to see sent (its own message)
 	waitDone      chan struct{} // closed when it is
+	view          view          // the part of the users listing the client was given (view.go)
 }
 
 // outFrame is a frame waiting for the writer: a prepared message shared by

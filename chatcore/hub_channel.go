@@ -103,6 +103,10 @@ func (s *shard) apply(hc *hubChannel, hdr header, frame []byte) {
 		if hdr.gather && s.hub.node.cfg.PresenceBatch > 0 && s.gather(hc, hdr, frame) {
 			return
 		}
+		if ev, _, ok := readMemberEvent(frame); ok && hdr.gather {
+			s.fanoutAbout(hc, hdr, frame, ev.user) // a join or leave of the general channel
+			return
+		}
 		s.fanout(hc, hdr, prepare(frame))
 		return
 	}

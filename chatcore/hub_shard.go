@@ -45,12 +45,13 @@ const (
 )
 
 type job struct {
-	kind  jobKind
-	topic topicKind
-	id    string // channel or user ID; "" for broadcasts
-	hdr   header
-	frame []byte
-	pm    *websocket.PreparedMessage // shared by the shards of a broadcast
+	kind     jobKind
+	topic    topicKind
+	id       string // channel or user ID; "" for broadcasts
+	hdr      header
+	frame    []byte
+	pm       *websocket.PreparedMessage // shared by the shards of a broadcast
+	presence *presenceFanout            // a broadcast of presence changes
 
 	gen    uint64        // jobFilled: the catch-up it answers
 	stream Stream        // jobFilled: what it read of a channel
@@ -102,7 +103,11 @@ func (s *shard) run(j job) {
 	if j.topic == topicBroadcast {
 		for _, hu := range s.users {
 			for c := range hu.conns {
-				c.push(outFrame{pm: j.pm, droppable: j.hdr.droppable})
+				if j.presence != nil {
+					c.pushPresence(j.presence)
+				} else {
+					c.push(outFrame{pm: j.pm, droppable: j.hdr.droppable})
+				}
 			}
 		}
 		return

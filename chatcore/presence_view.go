@@ -94,8 +94,8 @@ func (v *presenceView) flush() {
 	v.send(users)
 }
 
-// send hands presence frames to every shard: one change as the protocol's
-// presence push, several as one presenceBatch.
+// send hands presence changes to every shard, for each connection to be
+// told of those in its view (presence_fanout.go).
 func (v *presenceView) send(users []User) {
 	if len(users) == 0 {
 		return
@@ -105,11 +105,7 @@ func (v *presenceView) send(users []User) {
 	if observe := v.hub.node.metrics.PresenceBatch; observe != nil {
 		observe(len(users))
 	}
-	frame := presenceFrame(users[0])
-	if len(users) > 1 {
-		frame = presenceBatchFrame(users)
-	}
-	j := job{kind: jobLive, topic: topicBroadcast, pm: prepare(frame)}
+	j := job{kind: jobLive, topic: topicBroadcast, presence: newPresenceFanout(users)}
 	for _, s := range v.hub.shards {
 		s.send(j)
 	}

@@ -42,7 +42,7 @@ func channelJoin(ctx context.Context, c *Call) error {
 		return chatcore.Errorf(chatcore.CodeInvalid, "epoch is not one this server gave")
 	}
 	return c.Session.Join(ctx, ch, func(ctx context.Context) (chatcore.Position, error) {
-		members, err := store.AddMember(ctx, ch, u.UUID)
+		members, err := c.addMember(ctx, ch, u)
 		if err != nil {
 			return chatcore.Position{}, err
 		}
@@ -53,7 +53,7 @@ func channelJoin(ctx context.Context, c *Call) error {
 		reply := map[string]any{
 			"recipientUUID": p.RecipientUUID,
 			"messages":      nonNil(h.Messages),
-			"users":         nonNilUsers(members),
+			"users":         nonNilUsers(members.Users),
 			"epoch":         h.Epoch,
 			"offset":        h.Last,
 		}
@@ -62,6 +62,17 @@ func channelJoin(ctx context.Context, c *Call) error {
 		}
 		return chatcore.Position{Offset: h.Last, Epoch: h.Epoch}, c.Reply("channelJoin", reply)
 	})
+}
+
+// addMember records u as a member of ch and reads the first page of its
+// members; the general channel's is a page of the users listing that the
+// client is from then on told of.
+func (c *Call) addMember(ctx context.Context, ch chatcore.Channel, u chatcore.User) (chatcore.UserPage, error) {
+	add := func(ctx context.Context) (chatcore.UserPage, error) { return c.Node.Store().AddMember(ctx, ch, u.UUID) }
+	if ch.IsPrivate() {
+		return add(ctx)
+	}
+	return c.Session.ShowUsers(ctx, add)
 }
 
 func nonNil(m []json.RawMessage) []json.RawMessage {

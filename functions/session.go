@@ -22,6 +22,9 @@ type Session interface {
 	AwaitDelivery(ctx context.Context, ch chatcore.Channel, offset int64)
 	// Leave leaves the joined channel.
 	Leave(ctx context.Context) (chatcore.Channel, bool)
+	// ShowUsers runs read, a read of a page of the users listing for the
+	// client, which is from then on told of the changes of those users.
+	ShowUsers(ctx context.Context, read func(context.Context) (chatcore.UserPage, error)) (chatcore.UserPage, error)
 	// Reply queues a frame for the client.
 	Reply(frame []byte)
 	// Stateless is true for HTTP calls: what a connection would receive
@@ -65,6 +68,10 @@ func (s *httpSession) AwaitDelivery(context.Context, chatcore.Channel, int64) {}
 
 func (s *httpSession) Leave(context.Context) (chatcore.Channel, bool) {
 	return chatcore.Channel{}, false
+}
+
+func (s *httpSession) ShowUsers(ctx context.Context, read func(context.Context) (chatcore.UserPage, error)) (chatcore.UserPage, error) {
+	return read(ctx)
 }
 
 func (s *httpSession) Reply(frame []byte) {

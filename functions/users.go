@@ -24,7 +24,9 @@ func users(ctx context.Context, c *Call) error {
 	if p.Limit > 0 {
 		limit = min(limit, p.Limit)
 	}
-	page, err := c.Node.Store().ListUsers(ctx, limit, p.After, "")
+	page, err := c.Session.ShowUsers(ctx, func(ctx context.Context) (chatcore.UserPage, error) {
+		return c.Node.Store().ListUsers(ctx, limit, p.After, "")
+	})
 	if err != nil {
 		return err
 	}
