@@ -23,6 +23,7 @@ type client struct {
 	idx        int
 	url        string
 	shard      *shard
+	stats      *stats        // setup times and losses: the run's, or the probe's
 	key        savedKey      // the user: UUID and access key once signed in
 	peer       *client       // the other member of its private channel (pairs)
 	authed     chan struct{} // closed once key is filled in or signing in failed
@@ -65,7 +66,7 @@ func (c *client) connect(ctx context.Context) error {
 	if _, err := c.await(ctx, "ready", ""); err != nil {
 		return &stepErr{"connect", err}
 	}
-	c.l.stats.connect.record(time.Since(start))
+	c.stats.connect.record(time.Since(start))
 	return nil
 }
 
@@ -93,7 +94,7 @@ func (c *client) signIn(ctx context.Context) error {
 	if auth.Authorized.AccessKey != "" {
 		c.key.AccessKey = auth.Authorized.AccessKey
 	}
-	c.l.stats.signIn.record(time.Since(start))
+	c.stats.signIn.record(time.Since(start))
 	return nil
 }
 
@@ -107,7 +108,7 @@ func (c *client) join(ctx context.Context) error {
 	c.joined, c.joinedAt = true, joinOffset(data)
 	c.track.last = c.joinedAt
 	c.last.Store(c.joinedAt)
-	c.l.stats.join.record(time.Since(start))
+	c.stats.join.record(time.Since(start))
 	return c.conn.SetReadDeadline(time.Time{})
 }
 
@@ -193,7 +194,7 @@ func (c *client) readLoop() {
 		if err != nil {
 			c.alive.Store(false)
 			if !c.l.stopping.Load() {
-				c.l.stats.disconnect(err)
+				c.stats.disconnect(err)
 			}
 			if c.sender != nil {
 				c.sender.stop()

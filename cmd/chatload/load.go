@@ -17,6 +17,7 @@ const (
 	phaseSetup int32 = iota
 	phaseSend
 	phaseDrain
+	phaseProbe
 	phaseDone
 )
 
@@ -32,6 +33,7 @@ type load struct {
 	channels [][]*client // the members of each channel
 	resumed  bool        // clients sign in with saved access keys
 	dialer   *websocket.Dialer
+	probe    *probe      // nil without -probe
 	stopping atomic.Bool // connections are being closed on purpose
 	phase    atomic.Int32
 }
@@ -62,12 +64,10 @@ func newLoad(opts options, stderr io.Writer) (*load, error) {
 	if opts.layout == layoutPairs && opts.clients%2 != 0 {
 		return nil, fmt.Errorf("-layout pairs needs an even number of clients, got %d", opts.clients)
 	}
-	var id [4]byte
-	_, _ = rand.Read(id[:])
 	l := &load{
 		opts:    opts,
 		stderr:  stderr,
-		runID:   []byte(hex.EncodeToString(id[:])),
+		runID:   newRunID(),
 		t0:      time.Now(),
 		stats:   newStats(),
 		resumed: keys != nil,
@@ -80,7 +80,7 @@ func newLoad(opts options, stderr io.Writer) (*load, error) {
 	}
 	for i := range opts.clients {
 		c := &client{
-			l: l, idx: i, url: opts.urls[i%len(opts.urls)], shard: l.stats.shardFor(i),
+			l: l, idx: i, url: opts.urls[i%len(opts.urls)], shard: l.stats.shardFor(i), stats: l.stats,
 			authed: make(chan struct{}), done: make(chan struct{}),
 		}
 		if keys != nil {
@@ -92,7 +92,18 @@ func newLoad(opts options, stderr io.Writer) (*load, error) {
 	}
 	l.layout()
 	l.makeSenders()
+	if opts.probe != "" {
+		l.probe = newProbe(l)
+	}
 	return l, nil
+}
+
+// newRunID returns a run's random ID (8 hex digits): in every clientID and
+// username of the run.
+func newRunID() []byte {
+	var id [4]byte
+	_, _ = rand.Read(id[:])
+	return []byte(hex.EncodeToString(id[:]))
 }
 
 // layout puts the clients in channels: all in general, or pairs.

@@ -3,8 +3,10 @@
 // access keys), joins them to the general channel or to private pairs, has
 // some of them send, and measures deliveries per second, end-to-end latency,
 // loss and duplicates (from the messages' offsets), error frames, setup
-// times and, given the server's PID, its memory per connection. See
-// README.md in this folder.
+// times and, given the server's PID, its memory per connection. With
+// -probe, extra clients then time one request (channelJoin or users) at a
+// fixed rate; -seed-users only signs users up over HTTP. See README.md in
+// this folder.
 //
 // Each client has one goroutine: it sets the client up, then reads its
 // connection until the run stops. Each sender has one more, the only one
@@ -49,6 +51,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
+	if opts.seedUsers > 0 {
+		return runSeed(ctx, opts, stdout, stderr)
+	}
 	if opts.pid > 0 {
 		if _, err := procRSS(opts.pid); err != nil {
 			return fmt.Errorf("-pid %d: %w", opts.pid, err)
@@ -60,6 +65,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	if n := len(l.senders); opts.rate > 0 && n > 0 && opts.rate/float64(n) > 20 {
 		fmt.Fprintf(stderr, "chatload: each sender sends %.0f messages/s, more than a server's default RATE_LIMIT (20/s): start the server with a higher RATE_LIMIT and RATE_BURST, or expect 429s\n", opts.rate/float64(n))
+	}
+	if per := opts.probeRate / float64(opts.probeClients); opts.probe != "" && per > 20 {
+		fmt.Fprintf(stderr, "chatload: each probe client sends %.0f requests/s, more than a server's default RATE_LIMIT (20/s): start the server with a higher RATE_LIMIT and RATE_BURST, or add -probe-clients\n", per)
 	}
 	if opts.cpuProfile != "" {
 		f, err := os.Create(opts.cpuProfile)
@@ -85,7 +93,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	return nil
 }
 
-func writeJSON(path string, stdout io.Writer, res *result) error {
+func writeJSON(path string, stdout io.Writer, res any) error {
 	b, err := json.MarshalIndent(res, "", "  ")
 	if err != nil {
 		return err

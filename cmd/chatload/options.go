@@ -40,6 +40,13 @@ type options struct {
 	quiet            bool
 	name             string
 	cpuProfile       string
+	history          int           // messages posted to general before setup
+	probe            string        // "", probeJoin or probeUsers
+	probeRate        float64       // probe requests per second in total
+	probeDuration    time.Duration // longest probe phase
+	probeClients     int
+	seedUsers        int // users to sign up over HTTP, then exit
+	seedConcurrency  int
 }
 
 func parseOptions(args []string, stderr io.Writer) (options, error) {
@@ -72,6 +79,13 @@ func parseOptions(args []string, stderr io.Writer) (options, error) {
 	fs.BoolVar(&o.quiet, "quiet", false, "no progress line")
 	fs.StringVar(&o.cpuProfile, "cpuprofile", "", "write the tool's own CPU profile (pprof) to this file")
 	fs.StringVar(&o.name, "name", "load", "username prefix of signed-up clients (<name>-<run>-<n>)")
+	fs.IntVar(&o.history, "history", 0, "messages posted to the general channel (POST /channelMessage) before setup, so that joins read history")
+	fs.StringVar(&o.probe, "probe", "", "after setup and sending, measure one request's reply latency: join (channelJoin general) or users (users first page)")
+	fs.Float64Var(&o.probeRate, "probe-rate", 100, "probe requests per second in total over the probe clients")
+	fs.DurationVar(&o.probeDuration, "probe-duration", 10*time.Second, "how long the probe sends")
+	fs.IntVar(&o.probeClients, "probe-clients", 10, "extra clients (signed up fresh, joined to general) that send the probe requests")
+	fs.IntVar(&o.seedUsers, "seed-users", 0, "sign this many users up over HTTP (POST /signUp), report, and exit (no other phase)")
+	fs.IntVar(&o.seedConcurrency, "seed-concurrency", 32, "most sign-ups in flight with -seed-users")
 	if err := fs.Parse(args); err != nil {
 		return o, err
 	}
@@ -114,6 +128,18 @@ func (o options) check() error {
 	}
 	if o.setupConcurrency < 1 {
 		bad("-setup-concurrency must be at least 1")
+	}
+	if o.history < 0 || o.seedUsers < 0 {
+		bad("-history and -seed-users must not be negative")
+	}
+	if o.probe != "" && o.probe != probeJoin && o.probe != probeUsers {
+		bad("-probe must be %s or %s", probeJoin, probeUsers)
+	}
+	if o.probeRate <= 0 || o.probeDuration <= 0 || o.probeClients < 1 || o.seedConcurrency < 1 {
+		bad("-probe-rate and -probe-duration must be positive, -probe-clients and -seed-concurrency at least 1")
+	}
+	if o.seedUsers > 0 && (o.keysFile != "" || o.probe != "" || o.history > 0) {
+		bad("-seed-users runs alone: it takes no -keys, -probe or -history")
 	}
 	if o.name == "" || len(o.name) > 12 || strings.ContainsAny(o.name, " \"\\") {
 		bad("-name must be 1 to 12 characters without spaces, quotes or backslashes")

@@ -20,6 +20,9 @@ func (l *load) execute(ctx context.Context) *result {
 	prog := startProgress(l)
 	defer prog.stop()
 
+	if l.opts.history > 0 {
+		r.History = l.postHistory(ctx)
+	}
 	r.Setup.Seconds = l.setupAll(ctx).Seconds()
 	r.CPU.ToolSetup, r.CPU.ServerSetup = cpu.lap()
 	l.memoryAfterSetup(r, serverBefore, toolBefore)
@@ -32,15 +35,20 @@ func (l *load) execute(ctx context.Context) *result {
 	var senders sync.WaitGroup
 	if l.stats.setUp.Load() > 0 {
 		r.Setup.SettleSeconds = l.settle(ctx).Seconds()
-		l.phase.Store(phaseSend)
-		prog.sendStarted()
-		start := time.Now()
-		r.Run.SendSeconds = l.sendAll(ctx, &senders).Seconds()
-		l.phase.Store(phaseDrain)
-		l.drainWait(ctx)
-		r.Run.Seconds = time.Since(start).Seconds()
-		prog.final()
-		r.CPU.ToolRun, r.CPU.ServerRun = cpu.lap()
+		if l.opts.senders > 0 || l.probe == nil { // with -probe and -senders 0: no sending phase
+			l.phase.Store(phaseSend)
+			prog.sendStarted()
+			start := time.Now()
+			r.Run.SendSeconds = l.sendAll(ctx, &senders).Seconds()
+			l.phase.Store(phaseDrain)
+			l.drainWait(ctx)
+			r.Run.Seconds = time.Since(start).Seconds()
+			prog.final()
+			r.CPU.ToolRun, r.CPU.ServerRun = cpu.lap()
+		}
+		if l.probe != nil {
+			l.probePhase(ctx, cpu)
+		}
 		if r.Memory != nil {
 			r.Memory.EndKB = l.rss(r, "end")
 		}
@@ -213,15 +221,23 @@ func (l *load) settled() bool {
 // closeAll closes every connection and waits for the readers to end.
 func (l *load) closeAll() {
 	l.stopping.Store(true)
-	bye := websocket.FormatCloseMessage(websocket.CloseNormalClosure, "load test done")
 	for _, c := range l.clients {
 		c.aliveAtEnd = c.alive.Load()
 		if c.conn != nil {
-			_ = c.conn.WriteControl(websocket.CloseMessage, bye, time.Now().Add(100*time.Millisecond))
-			_ = c.conn.Close()
+			closeConn(c.conn)
 		}
 	}
 	for _, c := range l.clients {
 		<-c.done
 	}
+	if l.probe != nil {
+		l.probe.closeConns()
+	}
+}
+
+// closeConn says goodbye (briefly) and closes conn.
+func closeConn(conn *websocket.Conn) {
+	bye := websocket.FormatCloseMessage(websocket.CloseNormalClosure, "load test done")
+	_ = conn.WriteControl(websocket.CloseMessage, bye, time.Now().Add(100*time.Millisecond))
+	_ = conn.Close()
 }

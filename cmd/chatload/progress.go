@@ -85,6 +85,10 @@ func (p *progress) tick() {
 			elapsed, up, len(l.clients), failed, float64(up)/elapsed, cpu)
 		return
 	}
+	if l.phase.Load() == phaseProbe {
+		p.printf("%6.1fs %s; %s", elapsed, l.probe.progressLine(), cpu)
+		return
+	}
 	var sent int64
 	for _, s := range l.senders {
 		sent += s.sent.Load()
@@ -117,6 +121,8 @@ func phaseName(ph int32) string {
 		return "send"
 	case phaseDrain:
 		return "drain"
+	case phaseProbe:
+		return "probe"
 	}
 	return "done"
 }

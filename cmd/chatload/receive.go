@@ -39,7 +39,7 @@ func (c *client) onMessage(data []byte, now int64) {
 }
 
 func (c *client) onError(e *frameError) {
-	c.l.stats.frameErr(e)
+	c.stats.frameErr(e)
 	if c.sender == nil || e.ClientID == "" {
 		return
 	}

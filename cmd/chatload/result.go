@@ -16,6 +16,8 @@ type result struct {
 	Latency  latencySummary `json:"latencyMs"`
 	Loss     lossResult     `json:"loss"`
 	Errors   errorsResult   `json:"errors"`
+	History  *historyResult `json:"history,omitempty"` // with -history
+	Probe    *probeResult   `json:"probe,omitempty"`   // with -probe
 	Memory   *memoryResult  `json:"memory,omitempty"`
 	Tool     toolResult     `json:"tool"`
 	CPU      cpuResult      `json:"cpu"`
@@ -36,6 +38,8 @@ type configResult struct {
 	ConnectRate float64  `json:"connectRate"`
 	RunID       string   `json:"runID"`
 	Drain       float64  `json:"drainSeconds"`
+	History     int      `json:"history"`         // messages posted to general before setup
+	Probe       string   `json:"probe,omitempty"` // join or users
 }
 
 type setupResult struct {
@@ -115,7 +119,7 @@ func newResult(l *load) *result {
 		URLs: o.urls, Clients: o.clients, Senders: o.senders, Messages: o.messages, Rate: o.rate,
 		Window: o.window, Size: o.size, Layout: o.layout, Duration: o.duration.Seconds(),
 		Resumed: l.resumed, ConnectRate: o.connectRate, RunID: string(l.runID),
-		Drain: o.drain.Seconds(),
+		Drain: o.drain.Seconds(), History: o.history, Probe: o.probe,
 	}}
 }
 
@@ -165,6 +169,9 @@ func (r *result) fill(l *load) {
 	}
 	for _, n := range r.Errors.ByCode {
 		r.Errors.Frames += n
+	}
+	if l.probe != nil {
+		r.Probe = l.probe.result()
 	}
 	r.judge()
 }
@@ -232,6 +239,12 @@ func (r *result) judge() {
 	}
 	if r.Run.Sent == 0 && r.Config.Senders > 0 {
 		r.problem("no message was sent")
+	}
+	if h := r.History; h != nil && h.Posted < h.Messages {
+		r.problem("%d of %d history messages not posted (%s)", h.Messages-h.Posted, h.Messages, h.Error)
+	}
+	if r.Probe != nil {
+		r.Probe.problems(r)
 	}
 	r.OK = len(r.Problems) == 0
 }

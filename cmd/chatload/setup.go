@@ -11,15 +11,22 @@ import (
 // (connected, signed in, joined) or has failed. A client's goroutine then
 // reads its connection until the run stops.
 func (l *load) setupAll(ctx context.Context) time.Duration {
+	return l.setupClients(ctx, l.clients, l.opts.setupConcurrency, l.opts.connectRate, (*client).readLoop)
+}
+
+// setupClients sets clients up, at most concurrency at once and rate new
+// connections a second (0: unlimited), counting into each client's stats;
+// a client set up then runs read until its connection ends.
+func (l *load) setupClients(ctx context.Context, clients []*client, concurrency int, rate float64, read func(*client)) time.Duration {
 	ctx, cancel := context.WithTimeout(ctx, l.opts.setupTimeout)
 	defer cancel()
-	gate := &setupGate{sem: make(chan struct{}, l.opts.setupConcurrency)}
-	if l.opts.connectRate > 0 {
-		gate.every = time.Duration(float64(time.Second) / l.opts.connectRate)
+	gate := &setupGate{sem: make(chan struct{}, concurrency)}
+	if rate > 0 {
+		gate.every = time.Duration(float64(time.Second) / rate)
 	}
 	var wg sync.WaitGroup
 	start := time.Now()
-	for _, c := range l.clients {
+	for _, c := range clients {
 		wg.Add(1)
 		go func() {
 			defer close(c.done)
@@ -30,7 +37,7 @@ func (l *load) setupAll(ctx context.Context) time.Duration {
 				if errors.As(err, &se) {
 					step = se.step
 				}
-				l.stats.setupErr(step, err)
+				c.stats.setupErr(step, err)
 				if c.conn != nil {
 					_ = c.conn.Close()
 				}
@@ -38,10 +45,10 @@ func (l *load) setupAll(ctx context.Context) time.Duration {
 				return
 			}
 			c.alive.Store(true)
-			l.stats.setUp.Add(1)
-			l.stats.connected.Add(1)
+			c.stats.setUp.Add(1)
+			c.stats.connected.Add(1)
 			wg.Done()
-			c.readLoop()
+			read(c)
 		}()
 	}
 	wg.Wait()

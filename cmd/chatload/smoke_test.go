@@ -148,3 +148,93 @@ func TestFailuresAreReported(t *testing.T) {
 		}
 	})
 }
+
+// TestSmokeProbe runs each probe briefly, with history and no sending
+// phase: every request answered, none failed, the pushes the joins cause
+// read and dropped.
+func TestSmokeProbe(t *testing.T) {
+	for _, kind := range []string{probeJoin, probeUsers} {
+		t.Run(kind, func(t *testing.T) {
+			url := startServer(t)
+			r := runTool(t, "-url", url, "-clients", "5", "-senders", "0", "-history", "20",
+				"-probe", kind, "-probe-clients", "3", "-probe-rate", "50", "-probe-duration", "1s")
+			p := checkProbe(t, r, kind, 3, 50)
+			if h := r.History; h == nil || h.Posted != 20 {
+				t.Errorf("history %+v: want 20 posted", h)
+			}
+			if r.Run.Sent != 0 || len(r.Timeline) != 0 || r.Setup.SetUp != 5 {
+				t.Errorf("sent %d, timeline %d, set up %d: want no sending phase after 5 set up", r.Run.Sent, len(r.Timeline), r.Setup.SetUp)
+			}
+			s := p.FirstReply
+			switch kind {
+			case probeJoin:
+				// General's members: the 5 clients and the 3 probe clients
+				// (the history's poster never joined it).
+				if s.Messages != 20 || s.Users != 8 {
+					t.Errorf("first join reply %+v: want 20 messages and 8 users", s)
+				}
+				if p.Pushes == 0 {
+					t.Errorf("no pushes on probe connections: each re-join should tell the other members")
+				}
+			case probeUsers:
+				if s.Total != 9 || s.Users != 9 {
+					t.Errorf("first users reply %+v: want 9 of 9 users", s)
+				}
+			}
+		})
+	}
+}
+
+// TestSmokeSeed seeds users over HTTP, then takes some of them online with
+// their saved keys and counts them all with the users probe.
+func TestSmokeSeed(t *testing.T) {
+	url := startServer(t)
+	keys := filepath.Join(t.TempDir(), "keys")
+	var stdout, stderr bytes.Buffer
+	err := run(context.Background(), []string{"-url", url, "-seed-users", "30", "-seed-concurrency", "4",
+		"-save-keys", keys, "-json", "-", "-quiet"}, &stdout, &stderr)
+	t.Logf("chatload -seed-users:\n%s", stderr.String())
+	var rep seedReport
+	if jerr := json.Unmarshal(stdout.Bytes(), &rep); jerr != nil {
+		t.Fatalf("result is not JSON: %v\n%s", jerr, stdout.String())
+	}
+	s := rep.Seed
+	if err != nil || !rep.OK || s.Created != 30 || s.Failed != 0 || s.KeysSaved != 30 || s.PerSecond <= 0 || s.SignUpMs.Count != 30 {
+		t.Fatalf("seed: %v, %+v: want 30 created and saved, none failed", err, rep)
+	}
+	r := runTool(t, "-url", url, "-keys", keys, "-clients", "10", "-senders", "0",
+		"-probe", probeUsers, "-probe-clients", "1", "-probe-rate", "20", "-probe-duration", "500ms")
+	p := checkProbe(t, r, probeUsers, 1, 10)
+	if !r.Config.Resumed || p.FirstReply.Total != 31 || p.FirstReply.Users != 31 {
+		t.Errorf("resumed %v, first users reply %+v: want 31 of 31 users", r.Config.Resumed, p.FirstReply)
+	}
+}
+
+// checkProbe checks what every healthy probe must show: clients set up,
+// requests sent on schedule (scheduled of them), each answered.
+func checkProbe(t *testing.T, r result, kind string, clients int64, scheduled int64) *probeResult {
+	t.Helper()
+	if !r.OK || len(r.Problems) > 0 {
+		t.Errorf("run not OK: %v", r.Problems)
+	}
+	p := r.Probe
+	if p == nil {
+		t.Fatalf("no probe in the result")
+	}
+	if p.Kind != kind || p.SetUp != clients || p.Scheduled != scheduled || p.Sent != scheduled || p.Answered != scheduled {
+		t.Errorf("probe %s: %d set up, %d scheduled, %d sent, %d answered: want %s, %d, and %d each",
+			p.Kind, p.SetUp, p.Scheduled, p.Sent, p.Answered, kind, clients, scheduled)
+	}
+	if p.Errors != 0 || p.Failed != 0 || p.Unanswered != 0 || p.Unmatched != 0 || len(p.Disconnects) != 0 {
+		t.Errorf("probe errors %d (%v), failed %d, unanswered %d, unmatched %d, disconnects %v: want none",
+			p.Errors, p.ErrorTexts, p.Failed, p.Unanswered, p.Unmatched, p.Disconnects)
+	}
+	l := p.LatencyMs
+	if l.Count != uint64(p.Answered) || l.P50 <= 0 || l.P95 < l.P50 || l.P99 < l.P95 || l.Max < l.P99 {
+		t.Errorf("probe latency fields not filled in order: %+v", l)
+	}
+	if p.BehindMs.Count != uint64(p.Sent) || p.SentPerSecond <= 0 || p.FirstReply.Bytes == 0 {
+		t.Errorf("behind %+v, %g sent/s, first reply %+v: want them filled", p.BehindMs, p.SentPerSecond, p.FirstReply)
+	}
+	return p
+}
