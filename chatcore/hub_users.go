@@ -112,13 +112,14 @@ func (h *Hub) forget(ctx context.Context, userID string) {
 	}
 }
 
-// refreshPresence renews this instance's presence marks of its users. The
+// refreshPresence renews this instance's presence marks of its users and
+// returns how many it has. The
 // renewal only extends marks that exist, so it holds no lock: a renewal
 // that Redis runs after a user's last connection removed the mark cannot
 // bring the user back. Users whose mark is gone (swept while Redis was
 // unreachable) are marked again, each under its presence lock and only
 // while still here.
-func (h *Hub) refreshPresence(ctx context.Context) error {
+func (h *Hub) refreshPresence(ctx context.Context) (int, error) {
 	var users []User
 	for _, s := range h.shards {
 		s.mu.Lock()
@@ -129,12 +130,12 @@ func (h *Hub) refreshPresence(ctx context.Context) error {
 	}
 	gone, err := h.node.store.RenewOnline(ctx, h.node.instance, users)
 	if err != nil {
-		return err
+		return len(users), err
 	}
 	for _, u := range gone {
 		h.markAgain(ctx, u)
 	}
-	return nil
+	return len(users), nil
 }
 
 // markAgain marks u online on this instance again, if u is still here.

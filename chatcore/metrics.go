@@ -28,4 +28,7 @@ type Metrics struct {
 	// PresenceBatch, when set, is given the number of changes of each
 	// presence push (1, or the size of a presenceBatch).
 	PresenceBatch func(users int)
+	// PresenceRefresh, when set, is given how long each renewal of this
+	// instance's presence marks and access keys took.
+	PresenceRefresh func(time.Duration)
 }

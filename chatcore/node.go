@@ -144,12 +144,20 @@ func every(ctx context.Context, period time.Duration, fn func(context.Context)) 
 // sweeps the marks of dead instances, every PRESENCE_REFRESH.
 func (n *Node) presenceLoop(ctx context.Context) {
 	every(ctx, n.cfg.PresenceRefresh, func(ctx context.Context) {
-		if err := n.hub.refreshPresence(ctx); err != nil {
+		start := time.Now()
+		users, err := n.hub.refreshPresence(ctx)
+		if err != nil {
 			n.redisError("presence refresh", err)
 		}
-		if err := n.store.TouchAccessKeys(ctx, n.hub.accessKeys()); err != nil {
+		keys := n.hub.accessKeys()
+		if err := n.store.TouchAccessKeys(ctx, keys); err != nil {
 			n.redisError("access key refresh", err)
 		}
+		took := time.Since(start)
+		if observe := n.metrics.PresenceRefresh; observe != nil {
+			observe(took)
+		}
+		n.log.Debug("presence and access keys renewed", "users", users, "keys", len(keys), "took", took)
 		if gone, err := n.store.SweepPresence(ctx, n.cfg.PresenceRefresh); err != nil {
 			n.redisError("presence sweep", err)
 		} else if gone > 0 {

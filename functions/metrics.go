@@ -56,8 +56,14 @@ func (s *Server) metricsHandler() http.Handler {
 		Help:    "Presence changes carried by one presence push to every connection (a batch gathers those of PRESENCE_BATCH).",
 		Buckets: prometheus.ExponentialBuckets(1, 4, 8),
 	})
-	reg.MustRegister(delivery, requests, redisCalls, batch)
+	refresh := prometheus.NewHistogram(prometheus.HistogramOpts{
+		Name:    "chat_presence_refresh_seconds",
+		Help:    "Time one renewal of this instance's presence marks and access keys took (every PRESENCE_REFRESH).",
+		Buckets: redisBuckets,
+	})
+	reg.MustRegister(delivery, requests, redisCalls, batch, refresh)
 	s.node.Metrics().PresenceBatch = func(n int) { batch.Observe(float64(n)) }
+	s.node.Metrics().PresenceRefresh = func(d time.Duration) { refresh.Observe(d.Seconds()) }
 
 	observeDelivery(s.node.Metrics(), delivery)
 	s.timeRequests(requests)

@@ -59,18 +59,25 @@ func (l *load) setupClients(ctx context.Context, clients []*client, concurrency 
 // join waits until the other member has signed in (its UUID names the
 // channel), without holding a setup slot.
 func (l *load) setupClient(ctx context.Context, c *client, gate *setupGate) error {
+	joined := false
 	err := gate.do(ctx, true, func() error {
 		if err := c.connect(ctx); err != nil {
 			return err
 		}
-		return c.signIn(ctx)
+		if err := c.signIn(ctx); err != nil || c.peer != nil {
+			return err
+		}
+		// In general, the join follows at once, as a real client's does: a
+		// signed-in connection left unread would fill with pushes.
+		joined = true // signed in; the join's own error says the rest
+		return c.join(ctx)
 	})
 	if err != nil && !errors.As(err, new(*stepErr)) {
 		err = &stepErr{"connect", err}
 	}
-	c.authOK = err == nil
+	c.authOK = err == nil || joined
 	close(c.authed)
-	if err != nil {
+	if err != nil || joined {
 		return err
 	}
 	if c.peer != nil {
