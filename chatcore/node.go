@@ -29,7 +29,8 @@ type Node struct {
 	loops   sync.WaitGroup
 	started bool
 
-	dataEpoch atomic.Pointer[string] // the chat data's epoch, as last read
+	dataEpoch  atomic.Pointer[string] // the chat data's epoch, as last read
+	firstPages firstPages             // the users listing's first pages (listing_cache.go)
 }
 
 // New returns a node over rdb. It starts nothing: call Start.

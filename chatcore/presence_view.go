@@ -111,6 +111,13 @@ func (v *presenceView) send(users []User) {
 	}
 }
 
+// version changes with every presence change the view takes in.
+func (v *presenceView) version() uint64 {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	return v.tick
+}
+
 // marker takes a marker of this instance that came back through pub/sub.
 func (v *presenceView) marker(token string) {
 	v.mu.Lock()
@@ -201,6 +208,7 @@ func (v *presenceView) resync(ctx context.Context) {
 		}
 	}
 	clear(v.changed) // ticks before now no longer matter
+	v.tick++         // a new version, for readers of version
 	v.mu.Unlock()
 	if !v.synced {
 		// The first fill of the view at start: connections that came meanwhile

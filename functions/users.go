@@ -25,7 +25,7 @@ func users(ctx context.Context, c *Call) error {
 		limit = min(limit, p.Limit)
 	}
 	page, err := c.Session.ShowUsers(ctx, func(ctx context.Context) (chatcore.UserPage, error) {
-		return c.Node.Store().ListUsers(ctx, limit, p.After, "")
+		return c.Node.UsersPage(ctx, limit, p.After)
 	})
 	if err != nil {
 		return err

@@ -78,3 +78,38 @@ func TestUsersPages(t *testing.T) {
 	me.Send("users", map[string]any{"after": "not a cursor!"})
 	me.ExpectError(400, noise...)
 }
+
+// TestFirstUsersPageKept: the first page is read once and kept, but never
+// past a presence change this instance has seen: a user who came online
+// is in the next first page at once, one who went offline is shown so.
+func TestFirstUsersPageKept(t *testing.T) {
+	a := chattest.Start(t, chattest.Config(t))
+	watcher := chattest.Dial(t, a.URL())
+	watcher.SignUp("watcher")
+	first := func() map[string]bool {
+		watcher.Send("users", nil)
+		var r usersReply
+		watcher.Expect("users", noise...).Payload(t, &r)
+		online := map[string]bool{}
+		for _, u := range r.Users {
+			online[u.Username] = u.OnLine
+		}
+		return online
+	}
+	if got := first(); !got["watcher"] || len(got) != 1 {
+		t.Fatalf("first page %v", got)
+	}
+	newcomer := chattest.Dial(t, a.URL())
+	auth := newcomer.SignUp("newcomer")
+	expectPresence(t, watcher, auth.UserUUID) // this instance has seen it
+	if got := first(); !got["newcomer"] {
+		t.Fatalf("first page after a sign-in %v: newcomer missing", got)
+	}
+	newcomer.Send("signOut", nil)
+	if p := expectPresence(t, watcher, auth.UserUUID); p.OnLine {
+		t.Fatal("newcomer still shown online")
+	}
+	if got := first(); got["newcomer"] {
+		t.Fatalf("first page after a sign-out %v: newcomer online", got)
+	}
+}
