@@ -44,6 +44,10 @@ type Config struct {
 	SendReplicas     int           `envconfig:"SEND_REPLICAS" default:"0" desc:"replicas that must have a message before it is delivered (Redis WAIT); 0 for none"`
 	SendReplicaWait  time.Duration `envconfig:"SEND_REPLICA_TIMEOUT" default:"500ms" desc:"how long a send waits for SEND_REPLICAS before it fails with 503"`
 
+	// Accounts.
+	SignInCreatesUsers bool `envconfig:"SIGNIN_CREATES_USERS" default:"true" desc:"signIn with an unknown username creates that user (the original demo's rule); false answers 401 and creates nothing"`
+	MinPasswordLength  int  `envconfig:"MIN_PASSWORD_LENGTH" default:"1" desc:"shortest password of a new account, in characters; shorter gets 400"`
+
 	// Connections.
 	ReadLimit     int           `envconfig:"READ_LIMIT" default:"65536" desc:"largest frame or HTTP body, in bytes"`
 	SendQueue     int           `envconfig:"SEND_QUEUE" default:"256" desc:"frames queued for a client before it is disconnected as too slow"`
@@ -52,6 +56,12 @@ type Config struct {
 	RateLimit     float64       `envconfig:"RATE_LIMIT" default:"20" desc:"requests per second one websocket may send, on average; more get 429"`
 	RateBurst     int           `envconfig:"RATE_BURST" default:"40" desc:"requests one websocket may send at once"`
 	AllowedOrigin string        `envconfig:"ALLOWED_ORIGINS" desc:"comma-separated origins allowed to open /ws besides the page's own; * for any"`
+
+	// Abuse limits (SECURITY.md).
+	SignInTimeout       time.Duration `envconfig:"SIGNIN_TIMEOUT" default:"10s" desc:"a websocket not signed in this long after it opened or signed out is closed with 1008; 0 for never"`
+	SocketsPerAddress   int           `envconfig:"MAX_SOCKETS_PER_ADDRESS" default:"100" desc:"open websockets one client address may hold on one instance; more are refused with 429; 0 for no cap"`
+	TrustedProxyHops    int           `envconfig:"TRUSTED_PROXY_HOPS" default:"1" desc:"proxies in front of the server that each append the address they were reached from to X-Forwarded-For: the client address is the entry this many from the end (1: Cloud Run's front end; 2: a load balancer in front of it; 0: the socket's peer, cmd/local's default)"`
+	LimitExemptNetworks string        `envconfig:"LIMIT_EXEMPT_NETWORKS" desc:"comma-separated client networks (CIDR) that no per-address limit applies to (cmd/local's default: loopback)"`
 
 	// Presence.
 	PresenceRefresh time.Duration `envconfig:"PRESENCE_REFRESH" default:"30s" desc:"how often an instance renews its users' presence"`
@@ -144,8 +154,17 @@ func (c Config) Validate() error {
 	if c.PresenceTTL <= c.PresenceRefresh {
 		errs = append(errs, fmt.Errorf("config: PRESENCE_TTL (%s) must be longer than PRESENCE_REFRESH (%s)", c.PresenceTTL, c.PresenceRefresh))
 	}
+	if c.MinPasswordLength < 1 || c.MinPasswordLength > MaxPasswordBytes {
+		errs = append(errs, fmt.Errorf("config: MIN_PASSWORD_LENGTH must be 1 to %d, got %d", MaxPasswordBytes, c.MinPasswordLength))
+	}
 	if c.BcryptCost < 4 || c.BcryptCost > 31 {
 		errs = append(errs, fmt.Errorf("config: BCRYPT_COST must be 4 to 31, got %d", c.BcryptCost))
+	}
+	if c.SignInTimeout < 0 || c.SocketsPerAddress < 0 || c.TrustedProxyHops < 0 {
+		errs = append(errs, fmt.Errorf("config: SIGNIN_TIMEOUT, MAX_SOCKETS_PER_ADDRESS and TRUSTED_PROXY_HOPS must not be negative"))
+	}
+	if _, err := ParseNetworks(c.LimitExemptNetworks); err != nil {
+		errs = append(errs, fmt.Errorf("config: LIMIT_EXEMPT_NETWORKS: %w", err))
 	}
 	if c.SendReplicas < 0 {
 		errs = append(errs, fmt.Errorf("config: SEND_REPLICAS must not be negative, got %d", c.SendReplicas))

@@ -11,15 +11,17 @@ import (
 
 func TestLoadConfigNamesTheBadVariable(t *testing.T) {
 	for name, value := range map[string]string{
-		"SESSION_TTL":      "forever",
-		"HISTORY_LIMIT":    "many",
-		"REDIS_TLS":        "perhaps",
-		"SEND_QUEUE":       "0",
-		"PRESENCE_TTL":     "10s", // not longer than PRESENCE_REFRESH
-		"BCRYPT_COST":      "40",
-		"LOG_LEVEL":        "loud",
-		"RATE_LIMIT":       "-1",
-		"SHUTDOWN_TIMEOUT": "-1s",
+		"SESSION_TTL":          "forever",
+		"HISTORY_LIMIT":        "many",
+		"REDIS_TLS":            "perhaps",
+		"SEND_QUEUE":           "0",
+		"PRESENCE_TTL":         "10s", // not longer than PRESENCE_REFRESH
+		"BCRYPT_COST":          "40",
+		"LOG_LEVEL":            "loud",
+		"RATE_LIMIT":           "-1",
+		"SHUTDOWN_TIMEOUT":     "-1s",
+		"MIN_PASSWORD_LENGTH":  "73", // longer than bcrypt reads
+		"SIGNIN_CREATES_USERS": "sometimes",
 	} {
 		t.Run(name, func(t *testing.T) {
 			t.Setenv(name, value)

@@ -54,6 +54,7 @@ type Conn struct {
 	waitFor       int64         // an offset a handler waits to see sent (its own message)
 	waitDone      chan struct{} // closed when it is
 	view          view          // the part of the users listing the client was given (view.go)
+	signInDue     *time.Timer   // closes a connection that stays signed out (SIGNIN_TIMEOUT)
 }
 
 // outFrame is a frame waiting for the writer: a prepared message shared by
@@ -98,10 +99,13 @@ func (c *Conn) serve(ctx context.Context, dispatch func(context.Context, *Conn, 
 	c.end()
 }
 
-// start sends the ready frame and arms the pings.
+// start sends the ready frame and arms the pings and the sign-in timeout.
 func (c *Conn) start(ctx context.Context) {
 	c.ctx = ctx
 	c.startPinger()
+	c.mu.Lock()
+	c.awaitSignInLocked()
+	c.mu.Unlock()
 	hello := map[string]string{"sessionUUID": c.id}
 	if c.hub.node.DataEpoch() == "" { // not read yet: Redis has just come up
 		rctx, cancel := context.WithTimeout(ctx, 500*time.Millisecond)
@@ -247,6 +251,28 @@ func (c *Conn) run(dispatch func(context.Context, *Conn, []byte), data []byte) {
 		}
 	}()
 	dispatch(ctx, c, data)
+}
+
+// awaitSignInLocked arms the close of a connection that is not signed in
+// within SIGNIN_TIMEOUT: an idle socket would hold one of the instance's
+// connection slots for nothing.
+func (c *Conn) awaitSignInLocked() {
+	d := c.hub.node.cfg.SignInTimeout
+	if d <= 0 {
+		return
+	}
+	if c.signInDue != nil {
+		c.signInDue.Stop()
+	}
+	c.signInDue = time.AfterFunc(d, func() {
+		c.mu.Lock()
+		idle := !c.signedIn && !c.closing
+		c.mu.Unlock()
+		if idle {
+			c.log.Debug("closing a connection that did not sign in", "within", d)
+			c.closeWith(websocket.ClosePolicyViolation, "sign in first: "+d.String()+" passed")
+		}
+	})
 }
 
 // cut closes the socket at once.

@@ -53,8 +53,9 @@ func typingFrame(user User, recipientUUID string) []byte {
 // flags holds "d" for a frame that may be dropped under load and "g" for a
 // join or leave that may be gathered with others; epoch is the
 // epoch of the channel's stream for stored messages; notifyID is the entry
-// ID of a notify frame in its user's notification log. Instances of an older
-// version read only the first four fields and ignore the rest.
+// ID of a notify frame in its user's notification log; revoke names (by its
+// hash) an access key whose connections the frame signs out. Instances of
+// an older version read only the first four fields and ignore the rest.
 type header struct {
 	offset      int64
 	skipUser    string
@@ -63,6 +64,7 @@ type header struct {
 	gather      bool // a join or leave of a channel: may be gathered with others
 	epoch       string
 	notifyID    string
+	revoke      string
 
 	created int64 // a stored message's CreatedAt (Unix ns), read once per instance; not encoded
 }
@@ -72,7 +74,7 @@ func parsePayload(p []byte) (header, []byte, bool) {
 	if !ok {
 		return header{}, nil, false
 	}
-	parts := bytes.SplitN(line, []byte{','}, 6)
+	parts := bytes.SplitN(line, []byte{','}, 7)
 	var h header
 	if len(parts[0]) > 0 {
 		n, err := strconv.ParseInt(string(parts[0]), 10, 64)
@@ -97,11 +99,14 @@ func parsePayload(p []byte) (header, []byte, bool) {
 	if len(parts) > 5 {
 		h.notifyID = string(parts[5])
 	}
+	if len(parts) > 6 {
+		h.revoke = string(parts[6])
+	}
 	return h, frame, true
 }
 
 func (h header) encode(frame []byte) []byte {
-	b := make([]byte, 0, len(frame)+len(h.skipUser)+len(h.skipChannel)+len(h.epoch)+len(h.notifyID)+24)
+	b := make([]byte, 0, len(frame)+len(h.skipUser)+len(h.skipChannel)+len(h.epoch)+len(h.notifyID)+len(h.revoke)+24)
 	if h.offset > 0 {
 		b = strconv.AppendInt(b, h.offset, 10)
 	}
@@ -116,13 +121,17 @@ func (h header) encode(frame []byte) []byte {
 	if h.gather {
 		b = append(b, 'g')
 	}
-	if h.epoch != "" || h.notifyID != "" {
+	if h.epoch != "" || h.notifyID != "" || h.revoke != "" {
 		b = append(b, ',')
 		b = append(b, h.epoch...)
 	}
-	if h.notifyID != "" {
+	if h.notifyID != "" || h.revoke != "" {
 		b = append(b, ',')
 		b = append(b, h.notifyID...)
+	}
+	if h.revoke != "" {
+		b = append(b, ',')
+		b = append(b, h.revoke...)
 	}
 	b = append(b, '\n')
 	return append(b, frame...)

@@ -20,10 +20,11 @@ import (
 // A channel's delivery state (its epoch, the offset delivered last, the
 // frames held during a catch-up) belongs to its shard's worker.
 type Hub struct {
-	node   *Node
-	seed   maphash.Seed
-	shards []*shard
-	view   *presenceView
+	node    *Node
+	seed    maphash.Seed
+	shards  []*shard
+	view    *presenceView
+	sockets *sockets // open websockets by client address (admission.go)
 
 	// presenceLocks serialise the sign-in and sign-out of one user on this
 	// instance, so that "first connection" and "last connection" decisions
@@ -51,6 +52,7 @@ func newHub(n *Node) *Hub {
 	ctx, stop := context.WithCancel(context.Background())
 	h := &Hub{node: n, seed: maphash.MakeSeed(), conns: map[*Conn]struct{}{}, ctx: ctx, stop: stop}
 	h.view = newPresenceView(h)
+	h.sockets = newSockets(n.cfg)
 	for range shardCount {
 		h.shards = append(h.shards, newShard(h))
 	}
@@ -87,11 +89,13 @@ func (h *Hub) Accepting() bool {
 // hands each to dispatch, in order, until the connection ends. The caller
 // (an HTTP handler whose connection was hijacked) returns at once, so that
 // net/http's goroutine, buffers and request are not held for the life of
-// the connection. Shutdown waits for every connection.
-func (h *Hub) Serve(ctx context.Context, ws *websocket.Conn, sessionID string, log *slog.Logger, dispatch func(context.Context, *Conn, []byte)) error {
+// the connection. Shutdown waits for every connection. ended runs once the
+// connection has ended (or was refused).
+func (h *Hub) Serve(ctx context.Context, ws *websocket.Conn, sessionID string, log *slog.Logger, dispatch func(context.Context, *Conn, []byte), ended func()) error {
 	h.mu.Lock()
 	if h.closing {
 		h.mu.Unlock()
+		ended()
 		_ = ws.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(websocket.CloseServiceRestart, "server restart"), deadline(h.node.cfg.WriteTimeout))
 		_ = ws.Close()
 		return ErrClosing
@@ -102,6 +106,7 @@ func (h *Hub) Serve(ctx context.Context, ws *websocket.Conn, sessionID string, l
 	h.mu.Unlock()
 	go func() {
 		defer h.wg.Done()
+		defer ended()
 		c.serve(ctx, dispatch)
 	}()
 	return nil
@@ -218,6 +223,25 @@ func (h *Hub) accessKeys() []string {
 		}
 	}
 	return keys
+}
+
+// endSessions signs out and closes the connections signed in with keys
+// that no longer work.
+func (h *Hub) endSessions(keys []string) {
+	if len(keys) == 0 {
+		return
+	}
+	h.mu.Lock()
+	conns := make([]*Conn, 0, len(h.conns))
+	for c := range h.conns {
+		conns = append(conns, c)
+	}
+	h.mu.Unlock()
+	for _, k := range keys {
+		for _, c := range conns {
+			c.endSession(hashKey(k), nil)
+		}
+	}
 }
 
 // shutdown closes every connection with 1012 and waits for them to end, or

@@ -27,6 +27,13 @@ type notifyEntry struct {
 
 // onUserFrame delivers a frame published to a user's topic.
 func (s *shard) onUserFrame(hu *hubUser, hdr header, frame []byte) {
+	if hdr.revoke != "" {
+		pm := prepare(frame)
+		for c := range hu.conns {
+			c.endSession(hdr.revoke, pm)
+		}
+		return
+	}
 	if hdr.notifyID == "" {
 		s.deliverUser(hu, hdr, frame)
 		return

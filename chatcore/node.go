@@ -151,9 +151,11 @@ func (n *Node) presenceLoop(ctx context.Context) {
 			n.redisError("presence refresh", err)
 		}
 		keys := n.hub.accessKeys()
-		if err := n.store.TouchAccessKeys(ctx, keys); err != nil {
+		gone, err := n.store.TouchAccessKeys(ctx, keys)
+		if err != nil {
 			n.redisError("access key refresh", err)
 		}
+		n.hub.endSessions(gone)
 		took := time.Since(start)
 		if observe := n.metrics.PresenceRefresh; observe != nil {
 			observe(took)

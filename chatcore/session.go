@@ -3,6 +3,8 @@ package chatcore
 import (
 	"context"
 	"time"
+
+	"github.com/gorilla/websocket"
 )
 
 // SignIn makes c act as u from now on, with the access key it signed in
@@ -23,6 +25,10 @@ func (c *Conn) SignIn(ctx context.Context, u User, accessKey string) error {
 	}
 	c.mu.Lock()
 	c.user, c.signedIn, c.accessKey = u, true, accessKey
+	if c.signInDue != nil {
+		c.signInDue.Stop()
+		c.signInDue = nil
+	}
 	c.mu.Unlock()
 	return nil
 }
@@ -43,11 +49,33 @@ func (c *Conn) signOutLocal(ctx context.Context, now bool) (User, string, bool) 
 	c.mu.Lock()
 	u, key, was := c.user, c.accessKey, c.signedIn
 	c.user, c.accessKey, c.signedIn = User{}, "", false
+	if was && !c.closing {
+		c.awaitSignInLocked()
+	}
 	c.mu.Unlock()
 	if was {
 		c.hub.detachUser(ctx, c, u.UUID, now)
 	}
 	return u, key, was
+}
+
+// endSession signs c out when it is signed in with the access key whose
+// hash is revoked (signed out on another connection): it is sent frame, or
+// its own signOut when frame is nil, and closed.
+func (c *Conn) endSession(revoked string, frame *websocket.PreparedMessage) {
+	c.mu.Lock()
+	match := c.signedIn && c.accessKey != "" && hashKey(c.accessKey) == revoked
+	u := c.user
+	c.mu.Unlock()
+	if !match {
+		return
+	}
+	if frame == nil {
+		b, _ := Frame("signOut", map[string]string{"uuid": u.UUID})
+		frame = prepare(b)
+	}
+	c.push(outFrame{pm: frame})
+	c.closeWith(websocket.CloseNormalClosure, "signed out")
 }
 
 // Position is a place in a channel's stream: an offset and the epoch it

@@ -58,19 +58,43 @@ func (s *Store) RevokeAccessKey(ctx context.Context, key string) error {
 	return nil
 }
 
-// TouchAccessKeys restarts the lifetime of keys in use by open connections.
-func (s *Store) TouchAccessKeys(ctx context.Context, keys []string) error {
-	if len(keys) == 0 {
-		return nil
+// EndSessions revokes key, userID's access key, and signs out every
+// connection signed in with it, on every instance: each is sent
+// signOut {uuid} and closed.
+func (s *Store) EndSessions(ctx context.Context, userID, key string) error {
+	if err := s.RevokeAccessKey(ctx, key); err != nil || len(key) != accessKeyLen {
+		return err
 	}
-	pipe := s.rdb.Pipeline()
-	for _, k := range keys {
-		pipe.Expire(ctx, s.keys.Session(hashKey(k)), s.cfg.SessionTTL)
-	}
-	if _, err := pipe.Exec(ctx); err != nil {
-		return fmt.Errorf("touch access keys: %w", err)
+	frame, _ := Frame("signOut", map[string]string{"uuid": userID})
+	h := header{revoke: hashKey(key)}
+	if err := s.rdb.Publish(ctx, s.keys.UserTopic(userID), h.encode(frame)).Err(); err != nil {
+		return fmt.Errorf("sign out the key's connections: %w", err)
 	}
 	return nil
+}
+
+// TouchAccessKeys restarts the lifetime of keys in use by open connections
+// and returns those that no longer exist (revoked, or expired while Redis
+// was away): a revocation whose push an instance missed.
+func (s *Store) TouchAccessKeys(ctx context.Context, keys []string) ([]string, error) {
+	if len(keys) == 0 {
+		return nil, nil
+	}
+	pipe := s.rdb.Pipeline()
+	touched := make([]*redis.BoolCmd, len(keys))
+	for i, k := range keys {
+		touched[i] = pipe.Expire(ctx, s.keys.Session(hashKey(k)), s.cfg.SessionTTL)
+	}
+	if _, err := pipe.Exec(ctx); err != nil {
+		return nil, fmt.Errorf("touch access keys: %w", err)
+	}
+	var gone []string
+	for i, t := range touched {
+		if !t.Val() {
+			gone = append(gone, keys[i])
+		}
+	}
+	return gone, nil
 }
 
 func hashKey(key string) string {

@@ -1,9 +1,12 @@
 package chatcore
 
 import (
+	"crypto/rand"
 	_ "embed"
+	"sync"
 
 	"github.com/redis/go-redis/v9"
+	"golang.org/x/crypto/bcrypt"
 )
 
 // Store is the Redis side of the chat: users, access keys, channels,
@@ -14,11 +17,25 @@ type Store struct {
 	cfg     Config
 	scripts scripts
 	names   nameCache
+	// decoyHash is a bcrypt hash at the configured cost that no password
+	// matches, checked for a sign-in of an unknown name (made on first use).
+	decoyHash func() []byte
 }
 
 // NewStore returns a store over rdb with cfg's keys and limits.
 func NewStore(rdb redis.UniversalClient, cfg Config) *Store {
-	return &Store{rdb: rdb, keys: NewKeys(cfg.KeyPrefix), cfg: cfg, scripts: loadScripts()}
+	return &Store{rdb: rdb, keys: NewKeys(cfg.KeyPrefix), cfg: cfg, scripts: loadScripts(), decoyHash: newDecoyHash(cfg.BcryptCost)}
+}
+
+// newDecoyHash returns the hash of a random password at cost, made once.
+func newDecoyHash(cost int) func() []byte {
+	return sync.OnceValue(func() []byte {
+		h, err := bcrypt.GenerateFromPassword([]byte(rand.Text()), cost)
+		if err != nil { // an invalid cost, which Validate refuses
+			return nil
+		}
+		return h
+	})
 }
 
 var (

@@ -19,6 +19,9 @@ func (s *Store) SignUp(ctx context.Context, username, password string) (User, er
 	if err != nil {
 		return User{}, err
 	}
+	if err := CheckNewPassword(password, s.cfg.MinPasswordLength); err != nil {
+		return User{}, err
+	}
 	u, created, err := s.createUser(ctx, display, key, password)
 	if err != nil {
 		return User{}, err
@@ -29,15 +32,25 @@ func (s *Store) SignUp(ctx context.Context, username, password string) (User, er
 	return u, nil
 }
 
-// SignIn checks a user's password. As in the original demo, an unknown
-// username is created with that password.
-func (s *Store) SignIn(ctx context.Context, username, password string) (User, error) {
+// SignIn checks a user's password. An unknown username is created with
+// that password when create is true (the original demo's rule); otherwise
+// it fails as a wrong password does, after a bcrypt check as long as a real
+// one, so that neither the answer nor its time tells whether the name
+// exists.
+func (s *Store) SignIn(ctx context.Context, username, password string, create bool) (User, error) {
 	display, key, err := checkCredentials(username, password)
 	if err != nil {
 		return User{}, err
 	}
 	id, err := s.rdb.HGet(ctx, s.keys.UserByName(), key).Result()
 	if errors.Is(err, redis.Nil) {
+		if !create {
+			_ = bcrypt.CompareHashAndPassword(s.decoyHash(), []byte(password))
+			return User{}, ErrBadCredentials
+		}
+		if err := CheckNewPassword(password, s.cfg.MinPasswordLength); err != nil {
+			return User{}, err
+		}
 		u, created, err := s.createUser(ctx, display, key, password)
 		if err != nil || created {
 			return u, err

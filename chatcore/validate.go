@@ -54,6 +54,15 @@ func CheckPassword(p string) error {
 	return nil
 }
 
+// CheckNewPassword checks the password of a new account against the
+// configured shortest length, in characters.
+func CheckNewPassword(p string, min int) error {
+	if utf8.RuneCountInString(p) < min {
+		return Errorf(CodeInvalid, "password must be at least %d characters", min)
+	}
+	return nil
+}
+
 // CheckText checks a message text against the configured length.
 func CheckText(text string, max int) error {
 	if !utf8.ValidString(text) {

@@ -41,6 +41,9 @@ func TestChecks(t *testing.T) {
 	if CheckPassword(strings.Repeat("p", 72)) != nil || CheckPassword(strings.Repeat("p", 73)) == nil || CheckPassword("") == nil {
 		t.Error("password bounds are not 1..72 bytes")
 	}
+	if CheckNewPassword("héllo", 5) != nil || CheckNewPassword("héll", 5) == nil || CheckNewPassword("p", 1) != nil {
+		t.Error("new password bound is not min characters")
+	}
 	if CheckText("héllo", 5) != nil || CheckText("héllo!", 5) == nil || CheckText(" \n", 5) == nil {
 		t.Error("text bounds are not 1..max characters")
 	}

@@ -8,7 +8,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -84,7 +83,7 @@ type page struct {
 	shots string
 
 	mu     sync.Mutex
-	errors []string // uncaught exceptions and console errors
+	errors []string // uncaught exceptions, console errors, Content-Security-Policy reports
 }
 
 // openPage starts a browser with a window of width x height.
@@ -140,43 +139,6 @@ func (p *page) newTab(name string) *page {
 	}
 	p.t.Cleanup(tab.reportErrors)
 	return tab
-}
-
-// reportErrors fails the test with the page's recorded errors.
-func (p *page) reportErrors() {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	for _, e := range p.errors {
-		p.t.Errorf("%s: page error: %s", p.name, e)
-	}
-}
-
-// watch records the page's uncaught exceptions and console errors.
-func (p *page) watch(ev any) {
-	var msg string
-	switch ev := ev.(type) {
-	case *runtime.EventExceptionThrown:
-		d := ev.ExceptionDetails
-		msg = d.Text
-		if d.Exception != nil && d.Exception.Description != "" {
-			msg += " " + d.Exception.Description
-		}
-		msg += fmt.Sprintf(" at %s:%d", d.URL, d.LineNumber+1)
-	case *runtime.EventConsoleAPICalled:
-		if ev.Type != runtime.ConsoleAPICalledTypeError && ev.Type != runtime.ConsoleAPICalledTypeAssert {
-			return
-		}
-		var parts []string
-		for _, a := range ev.Args {
-			parts = append(parts, string(a.Value)+a.Description)
-		}
-		msg = "console." + string(ev.Type) + ": " + strings.Join(parts, " ")
-	default:
-		return
-	}
-	p.mu.Lock()
-	p.errors = append(p.errors, msg)
-	p.mu.Unlock()
 }
 
 // do runs actions, failing the test on an error.

@@ -45,7 +45,7 @@ func TestBrowserChat(t *testing.T) {
 	bob.authenticate("sign-up", "alice", "whatever")
 	bob.authError("That username is taken")
 	bob.authenticate("sign-in", "Alice", "not-her-password")
-	bob.authError("Wrong password")
+	bob.authError("Wrong username or password")
 	bob.authenticate("sign-up", strings.Repeat("b", 33), "pw")
 	bob.authError("Username is longer than 32 characters")
 	bob.waitFor("the username marked invalid", `document.getElementById('username').getAttribute('aria-invalid') === 'true'`)

@@ -80,6 +80,7 @@ func TestHTTPFunctions(t *testing.T) {
 		{"unknown access key", "/users", ``, []string{"Authorization", "Bearer " + strings.Repeat("k", 43)}, 401},
 		{"malformed JSON", "/channelMessage", `{"message":`, []string{"Authorization", "Bearer " + auth.AccessKey}, 400},
 		{"missing payload", "/channelMessage", ``, []string{"Authorization", "Bearer " + auth.AccessKey}, 400},
+		{"channelLeave without payload", "/channelLeave", ``, []string{"Authorization", "Bearer " + auth.AccessKey}, 400},
 		{"unknown recipient", "/channelMessage", `{"recipientUUID":"6f1c1e1e-1111-4111-8111-111111111111","message":"x"}`, []string{"Authorization", "Bearer " + auth.AccessKey}, 404},
 		{"name taken", "/signUp", `{"username":"SCRIPT","password":"pw"}`, nil, 409},
 		{"wrong password", "/signIn", `{"username":"script","password":"nope"}`, nil, 401},

@@ -67,6 +67,8 @@ func TestBadInputGetsAnErrorAndTheConnectionGoesOn(t *testing.T) {
 		{"since not a number", `{"type":"channelJoin","channelJoin":{"recipientUUID":"","since":"x"}}`, 400},
 		{"clientID with spaces", `{"type":"channelMessage","channelMessage":{"recipientUUID":"","message":"hi","clientID":"a b"}}`, 400},
 		{"signUp of a taken name", `{"type":"signUp","signUp":{"username":"DAVE","password":"pw"}}`, 409},
+		{"channelLeave without payload", `{"type":"channelLeave"}`, 400},
+		{"channelLeave with a null payload", `{"type":"channelLeave","channelLeave":null}`, 400},
 	}
 	for _, tc := range after {
 		c.SendRaw([]byte(tc.frame))

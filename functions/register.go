@@ -20,14 +20,14 @@ import (
 // mount a Server on their own http.Server, which can shut down.
 func init() {
 	for _, name := range append([]string{"ws", "health"}, Names()...) {
-		functions.HTTP(name, func(w http.ResponseWriter, r *http.Request) {
+		functions.HTTP(name, withSecurityHeaders(func(w http.ResponseWriter, r *http.Request) {
 			s, err := frameworkServer()
 			if err != nil {
 				writeFrame(w, http.StatusInternalServerError, chatcore.ErrorFrame(chatcore.CodeInternal, "internal error", name))
 				return
 			}
 			s.funcs[name](w, r)
-		})
+		}))
 	}
 }
 

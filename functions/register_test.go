@@ -18,7 +18,8 @@ import (
 // TestFunctionsFrameworkServesEveryFunction runs the Functions Framework's
 // own server (funcframework.Start, which cannot be stopped, hence a child
 // process) and checks that it serves the registered functions at /<name>:
-// /health, /signIn, /channelMessage and the websocket at /ws.
+// /health (with the security headers), /signIn, /channelMessage and the
+// websocket at /ws.
 func TestFunctionsFrameworkServesEveryFunction(t *testing.T) {
 	if port := os.Getenv("CHAT_FRAMEWORK_CHILD_PORT"); port != "" {
 		if err := funcframework.StartHostPort("127.0.0.1", port); err != nil {
@@ -52,6 +53,14 @@ func TestFunctionsFrameworkServesEveryFunction(t *testing.T) {
 			t.Fatalf("the framework's /health did not answer 200 within %s: %v", chattest.Wait, err)
 		}
 		time.Sleep(20 * time.Millisecond) // polling a child process that has no readiness signal
+	}
+	resp, err := http.Get(base + "/health")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.Header.Get("X-Content-Type-Options") != "nosniff" || !strings.Contains(resp.Header.Get("Content-Security-Policy"), "frame-ancestors 'none'") {
+		t.Errorf("the framework's /health has no security headers: %v", resp.Header)
 	}
 	ws := chattest.Dial(t, base)
 	ws.SignUp("viaws")

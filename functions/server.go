@@ -14,9 +14,10 @@ import (
 
 // Server serves the chat over HTTP: the websocket endpoint /ws, the HTTP
 // functions at POST /<type>, GET /health, GET /metrics when METRICS_ENABLED
-// is true, and the browser client at / when one is given. It is an
-// http.Handler to mount on the binary's own http.Server, which owns graceful
-// shutdown.
+// is true, and the browser client at / when one is given; any other path
+// gets 404 with the error envelope. Every response carries the security
+// headers (headers.go). It is an http.Handler to mount on the binary's own
+// http.Server, which owns graceful shutdown.
 type Server struct {
 	node     *chatcore.Node
 	log      *slog.Logger
@@ -24,6 +25,7 @@ type Server struct {
 	upgrader websocket.Upgrader
 	mux      *http.ServeMux
 	funcs    map[string]http.HandlerFunc
+	static   *static // the client's files, and the answer to unknown paths
 }
 
 // Option configures a Server.
@@ -32,7 +34,7 @@ type Option func(*Server)
 // WithClient serves the browser client from fsys at /.
 func WithClient(fsys fs.FS) Option {
 	return func(s *Server) {
-		s.mux.Handle("/", http.FileServerFS(fsys))
+		s.static = newStatic(fsys)
 	}
 }
 
@@ -42,7 +44,7 @@ func New(node *chatcore.Node, opts ...Option) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Server{node: node, log: node.Log(), table: t, mux: http.NewServeMux()}
+	s := &Server{node: node, log: node.Log(), table: t, mux: http.NewServeMux(), static: newStatic(nil)}
 	s.upgrader = websocket.Upgrader{
 		// The handler returns once the connection runs (Hub.Serve), so
 		// net/http's 4 KiB buffers are freed: a small read buffer of the
@@ -66,6 +68,7 @@ func New(node *chatcore.Node, opts ...Option) (*Server, error) {
 	if node.Config().MetricsEnabled {
 		s.mux.Handle("/metrics", s.metricsHandler())
 	}
+	s.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) { s.static.ServeHTTP(w, r) })
 	for _, o := range opts {
 		o(s)
 	}
@@ -73,7 +76,10 @@ func New(node *chatcore.Node, opts ...Option) (*Server, error) {
 }
 
 // ServeHTTP routes a request.
-func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.mux.ServeHTTP(w, r) }
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	setSecurityHeaders(w.Header(), r)
+	s.mux.ServeHTTP(w, r)
+}
 
 // Functions returns every function by name ("ws", "health" and each message
 // type), as the Functions Framework registers them.

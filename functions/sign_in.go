@@ -2,11 +2,15 @@ package functions
 
 import "context"
 
-// signIn signs the session in with a username and password (an unknown
-// username is created, as in the original demo) or resumes with an access
-// key.
+// signIn signs the session in with a username and password or resumes with
+// an access key. An unknown username is created, as in the original demo,
+// when SIGNIN_CREATES_USERS is true and the request does not say
+// "create": false; otherwise it fails as a wrong password does.
 func signIn(ctx context.Context, c *Call) error {
-	var p credentials
+	var p struct {
+		credentials
+		Create *bool `json:"create"`
+	}
 	if err := c.Decode(&p); err != nil {
 		return err
 	}
@@ -18,7 +22,8 @@ func signIn(ctx context.Context, c *Call) error {
 		}
 		return authorize(ctx, c, u, p.AccessKey)
 	}
-	u, err := store.SignIn(ctx, p.Username, p.Password)
+	create := c.Node.Config().SignInCreatesUsers && (p.Create == nil || *p.Create)
+	u, err := store.SignIn(ctx, p.Username, p.Password, create)
 	if err != nil {
 		return err
 	}

@@ -17,16 +17,25 @@ func (s *Server) serveWebsocket(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "server is shutting down", http.StatusServiceUnavailable)
 		return
 	}
+	addr := clientAddress(r, s.node.Config().TrustedProxyHops)
+	release, ok := s.node.Hub().Admit(addr)
+	if !ok {
+		s.log.Info("websocket refused: too many from one address", "address", addr.String())
+		writeFrame(w, http.StatusTooManyRequests, chatcore.ErrorFrame(http.StatusTooManyRequests,
+			"too many connections from your address: close some and try again", "ws"))
+		return
+	}
 	// The socket gathers the frames a writer sends in one go into one
 	// syscall (chatcore.BatchConn).
 	ws, err := s.upgrader.Upgrade(chatcore.BatchingWriter(w), r, nil)
 	if err != nil {
+		release()
 		return // the upgrader has answered with an HTTP error
 	}
 	id := uuid.NewString()
 	log := s.log.With("session", id)
 	// The connection outlives the request: it keeps only its values.
-	_ = s.node.Hub().Serve(context.WithoutCancel(r.Context()), ws, id, log, s.dispatch)
+	_ = s.node.Hub().Serve(context.WithoutCancel(r.Context()), ws, id, log, s.dispatch, release)
 }
 
 // dispatch handles one frame of a connection through the table.

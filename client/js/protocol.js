@@ -137,7 +137,7 @@ function sentence(text) {
 export function authErrorText(code, text) {
   switch (code) {
     case 401:
-      return 'Wrong password for this username. Check it and try again.';
+      return 'Wrong username or password. Check both, or choose Create account if you are new here.';
     case 409:
       return 'That username is taken. Pick another one, or sign in with its password.';
     case 429:

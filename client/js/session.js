@@ -13,6 +13,7 @@
 // the server lost its data (Redis restarted without saving): the person is
 // told so, the cached channels go, and unsent messages are kept.
 
+import { authRequest, retryAsSignIn, shownCode } from './authrequest.js';
 import { RETRY_BACKOFF, backoffDelay } from './backoff.js';
 import { authErrorText, dataLostText } from './protocol.js';
 import * as storage from './storage.js';
@@ -20,13 +21,7 @@ import * as storage from './storage.js';
 /** @typedef {import('./app.js').ChatApp} ChatApp */
 /** @typedef {import('./views/auth.js').AuthAction} AuthAction */
 /** @typedef {import('./storage.js').Session} Session */
-/**
- * The form's request: a sign-in or sign-up with a password, or resume, which
- * continues the last session with its access key. sent is set once it went
- * out.
- * @typedef {{action: AuthAction, username: string, password: string, sent?: boolean}
- *   | {action: 'resume', session: Session, sent?: boolean}} PendingAuth
- */
+/** @typedef {import('./authrequest.js').PendingAuth} PendingAuth */
 
 export class SessionFlow {
   /** @param {ChatApp} app */
@@ -176,6 +171,10 @@ export class SessionFlow {
       return;
     }
     const a = this.pendingAuth;
+    if (retryAsSignIn(a, code)) {
+      this.sendAuth(); // our own signUp, before the drop, may have made it
+      return;
+    }
     this.pendingAuth = null;
     this.phase = 'out';
     if (a?.action === 'resume' && code === 401) {
@@ -186,7 +185,7 @@ export class SessionFlow {
       this.app.views.auth.fail(0, this.dataReset(a.session) ? dataLostText(0)
         : `${name ? `${name}'s session` : 'That session'} has ended. Please sign in again.`);
     } else {
-      this.app.views.auth.fail(code, authErrorText(code, text));
+      this.app.views.auth.fail(shownCode(a, code), authErrorText(shownCode(a, code), text));
     }
   }
 
@@ -227,22 +226,13 @@ export class SessionFlow {
   sendAuth() {
     const a = this.pendingAuth;
     if (!a) return;
-    const auth = this.app.views.auth;
-    if (a.action === 'resume') {
-      a.sent = true;
-      const name = a.session.username;
-      auth.setBusy(true, name ? `Signing in as ${name}…` : 'Signing in…');
-      this.app.send('signIn', { accessKey: a.session.accessKey });
-      return;
-    }
-    // Sent before a drop, a signUp may have created the account: asking
-    // again would answer "taken". signIn with the same password signs in
-    // either way (it creates unknown names).
-    if (a.sent) a.action = 'signIn';
-    a.sent = true;
-    const verb = a.action === 'signUp' ? 'Creating your account…' : 'Signing in…';
-    auth.setBusy(true, verb);
-    this.app.send(a.action, { username: a.username, password: a.password });
+    const name = a.action === 'resume' ? a.session.username : '';
+    const verb = a.action === 'signUp' ? 'Creating your account…' : name ? `Signing in as ${name}…` : 'Signing in…';
+    this.app.views.auth.setBusy(true, verb);
+    // Sign in asks with create: false, and a signUp cut off by a drop
+    // goes again (authrequest.js).
+    const { type, payload } = authRequest(a);
+    this.app.send(type, payload);
   }
 
   signOut() {

@@ -112,24 +112,83 @@ test('form errors reach the form', () => {
   receive(app, 'error', { code: 401, error: 'wrong username or password', message: 'wrong username or password', request: 'signIn' });
   assert.equal(authErrors.length, 2);
   assert.match(authErrors[0], /taken/);
-  assert.match(authErrors[1], /wrong password/i);
+  assert.match(authErrors[1], /wrong username or password/i);
   assert.equal(app.session, null);
 });
 
-test('a sign-up cut off by a drop is retried as a sign-in', () => {
+/** a form with an open socket */
+function form() {
   const socket = new FakeSocket();
-  const { views } = fakeViews();
+  const { views, authErrors } = fakeViews();
   const app = new ChatApp(/** @type {any} */ (socket), views);
   socket.state = 'open';
   app.onOpen();
+  return { app, socket, authErrors };
+}
+
+test('Sign in never creates an account: it asks with create false, and a mistyped name gets a clear error', () => {
+  const { app, socket, authErrors } = form();
+  app.submitAuth('signIn', 'Alcie', 'alice-password');
+  assert.deepEqual(socket.take('signIn'), [{ username: 'Alcie', password: 'alice-password', create: false }]);
+  receive(app, 'error', { code: 401, error: 'wrong username or password', message: 'wrong username or password', request: 'signIn' });
+  assert.deepEqual(authErrors, ['Wrong username or password. Check both, or choose Create account if you are new here.']);
+  assert.equal(app.session, null);
+  assert.equal(app.phase, 'out');
+  app.submitAuth('signUp', 'Alcie', 'alice-password');
+  assert.deepEqual(socket.take('signUp'), [{ username: 'Alcie', password: 'alice-password' }], 'Create account creates');
+});
+
+test('a 429 on the form says to wait, and the form can be sent again', () => {
+  const { app, socket, authErrors } = form();
+  for (const action of /** @type {const} */ (['signIn', 'signUp'])) {
+    app.submitAuth(action, 'Me', 'pw');
+    assert.equal(socket.take(action).length, 1);
+    receive(app, 'error', { code: 429, error: 'too many requests: slow down', message: 'too many requests: slow down', request: action });
+    assert.equal(authErrors.at(-1), 'Too many attempts. Wait a moment, then try again.');
+    assert.equal(app.phase, 'out', 'not stuck waiting');
+  }
+  assert.equal(app.session, null);
+});
+
+test('a sign-up cut off by a drop is sent again; a 409 then signs in with the same password, creating nothing', () => {
+  const { app, socket } = form();
   app.submitAuth('signUp', 'Eve', 'pw');
   assert.equal(socket.take('signUp').length, 1);
   socket.state = 'down';
   app.onDown({ code: 1006 });
   socket.state = 'open';
   app.onOpen();
-  assert.deepEqual(socket.take('signIn'), [{ username: 'Eve', password: 'pw' }]);
-  assert.equal(socket.take('signUp').length, 0);
+  assert.deepEqual(socket.take('signUp'), [{ username: 'Eve', password: 'pw' }]);
+  receive(app, 'error', { code: 409, error: 'username already taken', message: 'username already taken', request: 'signUp' });
+  assert.deepEqual(socket.take('signIn'), [{ username: 'Eve', password: 'pw', create: false }], 'the first one may have created it');
+  receive(app, 'authorized', { userUUID: ME, accessKey: 'key-e' });
+  receive(app, 'sys', { type: 'signIn', signIn: { uuid: ME, username: 'Eve' } });
+  assert.equal(app.phase, 'in');
+  assert.equal(app.session?.accessKey, 'key-e');
+});
+
+test('a resent sign-up whose name someone else has shows the name taken', () => {
+  const { app, socket, authErrors } = form();
+  app.submitAuth('signUp', 'Eve', 'pw');
+  socket.state = 'down';
+  app.onDown({ code: 1006 });
+  socket.state = 'open';
+  app.onOpen();
+  assert.equal(socket.take('signUp').length, 2);
+  receive(app, 'error', { code: 409, error: 'username already taken', message: 'username already taken', request: 'signUp' });
+  assert.equal(socket.take('signIn').length, 1);
+  receive(app, 'error', { code: 401, error: 'wrong username or password', message: 'wrong username or password', request: 'signIn' });
+  assert.match(authErrors.at(-1) ?? '', /taken/);
+  assert.equal(app.phase, 'out');
+});
+
+test('a sign-up not resent that gets 409 shows the name taken at once', () => {
+  const { app, socket, authErrors } = form();
+  app.submitAuth('signUp', 'Eve', 'pw');
+  assert.equal(socket.take('signUp').length, 1);
+  receive(app, 'error', { code: 409, error: 'username already taken', message: 'username already taken', request: 'signUp' });
+  assert.deepEqual(socket.take('signIn'), [], 'no sign-in tried');
+  assert.match(authErrors.at(-1) ?? '', /taken/);
 });
 
 test('a presence batch updates every user it names', () => {

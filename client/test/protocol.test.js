@@ -48,7 +48,7 @@ test('the socket URL follows the page', () => {
 });
 
 test('sign-in errors read as advice', () => {
-  assert.match(authErrorText(401, 'wrong username or password'), /wrong password/i);
+  assert.match(authErrorText(401, 'wrong username or password'), /wrong username or password.*create account/i);
   assert.match(authErrorText(409, 'username already taken'), /taken/i);
   assert.equal(authErrorText(400, 'username is longer than 32 characters'), 'Username is longer than 32 characters.');
   assert.match(authErrorText(429, 'too many requests: slow down'), /too many/i);

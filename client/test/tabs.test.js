@@ -103,7 +103,7 @@ test('a stale last session: a 401 forgets it, and the form stays for a normal si
   assert.equal(tabSession(), null);
 
   b.app.submitAuth('signIn', 'Me', 'pw');
-  assert.deepEqual(b.socket.take('signIn'), [{ username: 'Me', password: 'pw' }]);
+  assert.deepEqual(b.socket.take('signIn'), [{ username: 'Me', password: 'pw', create: false }]);
   signedIn(b.app, ME, 'Me', 'key-3');
   assert.equal(lastSession().accessKey, 'key-3');
   assert.equal(tabSession().accessKey, 'key-3');

@@ -37,6 +37,7 @@ func run(ctx context.Context, logOut io.Writer) error {
 	if err != nil {
 		return err
 	}
+	localLimits(&cfg)
 	log := chatcore.NewLogger(logOut, cfg)
 	redis.SetLogger(chatcore.RedisLogger{Log: log})
 	if cfg.RedisConfigured() {
@@ -67,4 +68,17 @@ func redisName(cfg chatcore.Config) string {
 		return opt.Addr
 	}
 	return "(invalid)"
+}
+
+// localLimits gives the single-person emulator its defaults of the
+// per-address limits, unless set: the client address is the socket's peer
+// (no proxy appends to X-Forwarded-For here), and loopback, where the
+// browser and the load tool run, is exempt.
+func localLimits(cfg *chatcore.Config) {
+	if _, set := os.LookupEnv("TRUSTED_PROXY_HOPS"); !set {
+		cfg.TrustedProxyHops = 0
+	}
+	if _, set := os.LookupEnv("LIMIT_EXEMPT_NETWORKS"); !set {
+		cfg.LimitExemptNetworks = "127.0.0.0/8,::1/128"
+	}
 }

@@ -171,6 +171,7 @@ func TestContainer(t *testing.T) {
 		"BCRYPT_COST=4",
 		"LOG_LEVEL=debug",
 		"METRICS_ENABLED=true",
+		"SIGNIN_TIMEOUT=10m", // the idle socket below outlives the default 10 s
 	)
 	var names []string
 	for _, e := range env {

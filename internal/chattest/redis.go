@@ -58,6 +58,9 @@ func Config(t testing.TB) chatcore.Config {
 	// events: what most tests reason about. Tests of the grace period and
 	// of batching set their own.
 	cfg.PresenceGrace, cfg.PresenceBatch = 0, 0
+	// Test clients all come from loopback: the per-address limits are for
+	// the tests of them, which set their own.
+	cfg.TrustedProxyHops, cfg.LimitExemptNetworks = 0, "127.0.0.0/8,::1/128"
 	t.Cleanup(func() { deletePrefix(t, cfg) })
 	return cfg
 }
