@@ -106,7 +106,7 @@ func (c *Conn) start(ctx context.Context) {
 	c.mu.Lock()
 	c.awaitSignInLocked()
 	c.mu.Unlock()
-	hello := map[string]string{"sessionUUID": c.id}
+	hello := map[string]any{"sessionUUID": c.id, "maxMessageLength": c.hub.node.cfg.MaxMessageLength}
 	if c.hub.node.DataEpoch() == "" { // not read yet: Redis has just come up
 		rctx, cancel := context.WithTimeout(ctx, 500*time.Millisecond)
 		c.hub.node.readDataEpoch(rctx)

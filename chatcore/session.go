@@ -23,6 +23,7 @@ func (c *Conn) SignIn(ctx context.Context, u User, accessKey string) error {
 	if err := c.hub.attachUser(ctx, c, u); err != nil {
 		return err
 	}
+	c.log.Debug("signed in", "user", u.UUID, "username", u.Username)
 	c.mu.Lock()
 	c.user, c.signedIn, c.accessKey = u, true, accessKey
 	if c.signInDue != nil {

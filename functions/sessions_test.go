@@ -3,6 +3,7 @@ package functions_test
 import (
 	"crypto/sha256"
 	"encoding/hex"
+	"strings"
 	"testing"
 	"time"
 
@@ -73,4 +74,23 @@ func TestRevokedKeyFoundOnRefresh(t *testing.T) {
 		t.Fatalf("delete the session key: %d, %v", n, err)
 	}
 	expectEnded(t, c, auth.UserUUID)
+}
+
+// TestReadyNamesTheMessageLimit: ready carries MAX_MESSAGE_LENGTH.
+func TestReadyNamesTheMessageLimit(t *testing.T) {
+	cfg := chattest.Config(t)
+	cfg.MaxMessageLength = 2000
+	a := chattest.Start(t, cfg)
+	conn, _, err := websocket.DefaultDialer.Dial("ws"+strings.TrimPrefix(a.URL(), "http")+"/ws", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	var ready struct {
+		Type  string
+		Ready struct{ MaxMessageLength int }
+	}
+	if err := conn.ReadJSON(&ready); err != nil || ready.Type != "ready" || ready.Ready.MaxMessageLength != 2000 {
+		t.Fatalf("first frame %+v (%v): want ready with maxMessageLength 2000", ready, err)
+	}
 }

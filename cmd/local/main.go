@@ -40,22 +40,21 @@ func run(ctx context.Context, logOut io.Writer) error {
 	localLimits(&cfg)
 	log := chatcore.NewLogger(logOut, cfg)
 	redis.SetLogger(chatcore.RedisLogger{Log: log})
-	if cfg.RedisConfigured() {
-		log.Info("using Redis from the environment", "redis", redisName(cfg))
-	} else {
+	data := "Redis at " + redisName(cfg) + " (kept by that Redis)"
+	if !cfg.RedisConfigured() {
 		mr, err := embedredis.Start()
 		if err != nil {
 			return fmt.Errorf("start embedded Redis: %w", err)
 		}
 		defer mr.Close()
 		cfg.RedisAddress = mr.Addr()
-		log.Info("no REDIS_URL or REDIS_ADDRESS set: using an embedded Redis-compatible server (data is lost on exit)", "redis", mr.Addr())
+		data = "in this process's memory (no REDIS_URL or REDIS_ADDRESS set): lost on exit"
 	}
 	a, err := app.Start(ctx, cfg, log, client.FS, cfg.ListenAddress(defaultAddr))
 	if err != nil {
 		return err
 	}
-	log.Info("chat is running: open it in a browser", "url", "http://"+a.Addr()+"/")
+	log.Info("chat is running: open it in a browser", "url", "http://"+a.Addr()+"/", "data", data)
 	<-ctx.Done()
 	sctx, cancel := context.WithTimeout(context.Background(), cfg.ShutdownTimeout)
 	defer cancel()

@@ -281,7 +281,10 @@ func TestContainer(t *testing.T) {
 		t.Errorf("exit status %v, want 0\n%s", c.err, strings.Join(c.logLines(), "\n"))
 	}
 	checkJSONLog(t, c.logLines())
-	c.waitLog(t, "stopped", func(m map[string]any) bool { return m["message"] == "stopped" })
+	c.waitLog(t, "shutting down", func(m map[string]any) bool { return m["message"] == "shutting down" && m["connections"] != nil })
+	c.waitLog(t, "stopped", func(m map[string]any) bool {
+		return m["message"] == "stopped" && m["connections closed"] != nil && m["took"] != nil
+	})
 }
 
 // checkJSONLog wants every line to be a JSON object with the keys Cloud

@@ -44,7 +44,6 @@ func run(ctx context.Context, logOut io.Writer) error {
 	}
 	log.Info("chat server listening", "addr", a.Addr(), "redis", a.Redis.Options().Addr)
 	<-ctx.Done()
-	log.Info("shutting down", "timeout", cfg.ShutdownTimeout.String())
 	sctx, cancel := context.WithTimeout(context.Background(), cfg.ShutdownTimeout)
 	defer cancel()
 	if err := a.Shutdown(sctx); errors.Is(err, context.DeadlineExceeded) {
@@ -54,6 +53,5 @@ func run(ctx context.Context, logOut io.Writer) error {
 	} else if err != nil {
 		return fmt.Errorf("shutdown: %w", err)
 	}
-	log.Info("stopped")
 	return nil
 }

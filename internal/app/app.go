@@ -169,6 +169,12 @@ func (a *App) URL() string { return "http://" + a.Addr() }
 func (a *App) Shutdown(ctx context.Context) error {
 	var err error
 	a.once.Do(func() {
+		start := time.Now()
+		conns, _, _ := a.Node.Hub().Stats()
+		a.log.Info("shutting down", "connections", conns)
+		defer func() {
+			a.log.Info("stopped", "connections closed", conns, "took", time.Since(start).Round(time.Millisecond))
+		}()
 		var wg sync.WaitGroup
 		var httpErr, nodeErr error
 		wg.Add(2)
