@@ -68,6 +68,7 @@ func (s *Store) AddMember(ctx context.Context, ch Channel, userID string) (UserP
 	}
 	pipe := s.rdb.Pipeline()
 	pipe.SAdd(ctx, key, ch.Members[0], ch.Members[1])
+	s.addChannels(ctx, pipe, ch)
 	names := pipe.HMGet(ctx, s.keys.UserNames(), ch.Members[0], ch.Members[1])
 	if _, err := pipe.Exec(ctx); err != nil {
 		return UserPage{}, fmt.Errorf("join %s: %w", ch.ID, err)

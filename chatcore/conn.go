@@ -75,6 +75,10 @@ func newConn(h *Hub, ws *websocket.Conn, id string, log *slog.Logger) *Conn {
 	}
 }
 
+// SessionID returns the connection's session UUID, the one its ready
+// frame named.
+func (c *Conn) SessionID() string { return c.id }
+
 // Log returns the connection's logger.
 func (c *Conn) Log() *slog.Logger { return c.log }
 

@@ -90,10 +90,11 @@ func (c *Conn) releaseWaiterLocked() {
 }
 
 // pushUser queues a frame published for this connection's user, unless the
-// connection is joined to the channel the frame skips.
+// connection is joined to the channel the frame skips, or is the one it
+// skips.
 func (c *Conn) pushUser(h header, pm *websocket.PreparedMessage) {
 	c.mu.Lock()
-	if h.skipChannel != "" && c.joined && c.channel.ID == h.skipChannel {
+	if h.skipChannel != "" && c.joined && c.channel.ID == h.skipChannel || h.skipSession == c.id {
 		c.mu.Unlock()
 		return
 	}

@@ -54,8 +54,10 @@ func typingFrame(user User, recipientUUID string) []byte {
 // join or leave that may be gathered with others; epoch is the
 // epoch of the channel's stream for stored messages; notifyID is the entry
 // ID of a notify frame in its user's notification log; revoke names (by its
-// hash) an access key whose connections the frame signs out. Instances of
-// an older version read only the first four fields and ignore the rest.
+// hash) an access key whose connections the frame signs out; skipSession
+// names a connection (its session UUID) that must not get the frame.
+// Instances of an older version read only the first four fields and ignore
+// the rest.
 type header struct {
 	offset      int64
 	skipUser    string
@@ -65,6 +67,7 @@ type header struct {
 	epoch       string
 	notifyID    string
 	revoke      string
+	skipSession string
 
 	created int64 // a stored message's CreatedAt (Unix ns), read once per instance; not encoded
 }
@@ -74,7 +77,7 @@ func parsePayload(p []byte) (header, []byte, bool) {
 	if !ok {
 		return header{}, nil, false
 	}
-	parts := bytes.SplitN(line, []byte{','}, 7)
+	parts := bytes.SplitN(line, []byte{','}, 8)
 	var h header
 	if len(parts[0]) > 0 {
 		n, err := strconv.ParseInt(string(parts[0]), 10, 64)
@@ -102,11 +105,14 @@ func parsePayload(p []byte) (header, []byte, bool) {
 	if len(parts) > 6 {
 		h.revoke = string(parts[6])
 	}
+	if len(parts) > 7 {
+		h.skipSession = string(parts[7])
+	}
 	return h, frame, true
 }
 
 func (h header) encode(frame []byte) []byte {
-	b := make([]byte, 0, len(frame)+len(h.skipUser)+len(h.skipChannel)+len(h.epoch)+len(h.notifyID)+len(h.revoke)+24)
+	b := make([]byte, 0, len(frame)+len(h.skipUser)+len(h.skipChannel)+len(h.epoch)+len(h.notifyID)+len(h.revoke)+len(h.skipSession)+24)
 	if h.offset > 0 {
 		b = strconv.AppendInt(b, h.offset, 10)
 	}
@@ -121,17 +127,22 @@ func (h header) encode(frame []byte) []byte {
 	if h.gather {
 		b = append(b, 'g')
 	}
-	if h.epoch != "" || h.notifyID != "" || h.revoke != "" {
+	more := h.skipSession != ""
+	if h.epoch != "" || h.notifyID != "" || h.revoke != "" || more {
 		b = append(b, ',')
 		b = append(b, h.epoch...)
 	}
-	if h.notifyID != "" || h.revoke != "" {
+	if h.notifyID != "" || h.revoke != "" || more {
 		b = append(b, ',')
 		b = append(b, h.notifyID...)
 	}
-	if h.revoke != "" {
+	if h.revoke != "" || more {
 		b = append(b, ',')
 		b = append(b, h.revoke...)
+	}
+	if more {
+		b = append(b, ',')
+		b = append(b, h.skipSession...)
 	}
 	b = append(b, '\n')
 	return append(b, frame...)
@@ -182,13 +193,24 @@ func notifyFrame(sender string, msg []byte) []byte {
 // ErrorFrame returns the protocol's error frame. request is the type of the
 // request that failed, when known.
 func ErrorFrame(code int, text, request string) []byte {
-	return errorFrame(code, text, request, "")
+	return errorFrame(code, text, request, "", 0)
+}
+
+// ErrorFrameRetry is ErrorFrame with retryAfter, the whole seconds after
+// which a refused request may be retried (left out when 0).
+func ErrorFrameRetry(code int, text, request string, retryAfter int) []byte {
+	return errorFrame(code, text, request, "", retryAfter)
 }
 
 // ErrorFrameFor returns the error frame answering the request frame req:
 // it names the request's type and, when the request carried one, its
 // clientID, so that a client can tell which of its messages failed.
 func ErrorFrameFor(code int, text string, req []byte) []byte {
+	return ErrorFrameForRetry(code, text, req, 0)
+}
+
+// ErrorFrameForRetry is ErrorFrameFor with retryAfter (ErrorFrameRetry).
+func ErrorFrameForRetry(code int, text string, req []byte, retryAfter int) []byte {
 	var env map[string]json.RawMessage
 	_ = json.Unmarshal(req, &env) // a malformed request names nothing
 	var typ string
@@ -197,17 +219,18 @@ func ErrorFrameFor(code int, text string, req []byte) []byte {
 		ClientID string `json:"clientID"`
 	}
 	_ = json.Unmarshal(env[typ], &p)
-	return errorFrame(code, text, cut(typ, 64), cut(p.ClientID, MaxClientIDLength))
+	return errorFrame(code, text, cut(typ, 64), cut(p.ClientID, MaxClientIDLength), retryAfter)
 }
 
-func errorFrame(code int, text, request, clientID string) []byte {
+func errorFrame(code int, text, request, clientID string, retryAfter int) []byte {
 	e := struct {
-		Code     int    `json:"code"`
-		Error    string `json:"error"`
-		Message  string `json:"message"`
-		Request  string `json:"request"`
-		ClientID string `json:"clientID,omitempty"`
-	}{code, text, text, request, clientID}
+		Code       int    `json:"code"`
+		Error      string `json:"error"`
+		Message    string `json:"message"`
+		Request    string `json:"request"`
+		ClientID   string `json:"clientID,omitempty"`
+		RetryAfter int    `json:"retryAfter,omitempty"`
+	}{code, text, text, request, clientID, retryAfter}
 	b, _ := Frame("error", e)
 	return b
 }

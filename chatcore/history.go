@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
 	"slices"
 	"strconv"
 	"strings"
@@ -33,7 +34,8 @@ func (s *Store) JoinHistory(ctx context.Context, ch Channel, since *int64, epoch
 	latest := pipe.XRevRangeN(ctx, s.keys.ChannelLog(ch.ID), "+", "-", int64(s.cfg.HistoryLimit))
 	var after *redis.XMessageSliceCmd
 	if since != nil {
-		after = pipe.XRangeN(ctx, s.keys.ChannelLog(ch.ID), streamID(*since+1), "+", int64(s.cfg.RecoveryLimit)+1)
+		from := min(*since, math.MaxInt64-1) + 1 // a since of MaxInt64 is beyond every stream: not recovered
+		after = pipe.XRangeN(ctx, s.keys.ChannelLog(ch.ID), streamID(from), "+", int64(s.cfg.RecoveryLimit)+1)
 	}
 	if _, err := pipe.Exec(ctx); err != nil && !errors.Is(err, redis.Nil) {
 		return History{}, fmt.Errorf("read history of %s: %w", ch.ID, err)

@@ -86,6 +86,27 @@ func (k Keys) PresenceSweeper() string { return k.prefix + "{presence}:sweeper" 
 // with its expiry (Unix ms).
 func (k Keys) PresenceUser(id string) string { return k.prefix + "{presence}:user:" + id }
 
+// Limit is a STRING of one abuse limit (limit names it: "signin-ip",
+// "msg-user", ...) for one subject (an address, a username, a user ID, an
+// access key's hash): the theoretical arrival time (Unix ms) of the
+// subject's next request at the sustained rate (GCRA), expiring when it
+// has passed. The whole key is its own hash tag: each check is one slot.
+func (k Keys) Limit(limit, subject string) string {
+	return k.prefix + "{limit:" + limit + ":" + subject + "}"
+}
+
+func (k Keys) passwordFailures(name string) string { return k.prefix + "{pwfail:" + name + "}" }
+
+// PasswordFailures is a STRING counting the wrong passwords given for a
+// normalised username, forgotten a day after the last one or at a good
+// one.
+func (k Keys) PasswordFailures(name string) string { return k.passwordFailures(name) + ":count" }
+
+// PasswordLock is a STRING that exists while a normalised username is
+// locked after too many wrong passwords; its TTL is the lock's remaining
+// time. It shares PasswordFailures' hash tag: one script sets both.
+func (k Keys) PasswordLock(name string) string { return k.passwordFailures(name) + ":lock" }
+
 // ChannelTopic is the pub/sub channel of a chat channel's frames.
 func (k Keys) ChannelTopic(id string) string { return k.channel(id) + ":pub" }
 
@@ -138,3 +159,14 @@ func (k Keys) parseTopic(topic string) (topicKind, string, bool) {
 	}
 	return 0, "", false
 }
+
+// UserChannels is a ZSET of the private channels a user has (joined, or
+// was sent a message in), each by the other member's UUID (the channel's
+// recipientUUID as the user names it), scored by its last activity (Unix
+// ms); trimmed to the most recent userChannelsLimit. In the user's slot.
+func (k Keys) UserChannels(id string) string { return k.prefix + "{user:" + id + "}:channels" }
+
+// UserReads is a HASH of a user's read positions: recipientUUID ("" is
+// the general channel) -> the offset the user has read up to. In the
+// user's slot.
+func (k Keys) UserReads(id string) string { return k.prefix + "{user:" + id + "}:reads" }

@@ -131,8 +131,9 @@ const notifyLogLength = 200
 // notify records and publishes the notification of a private message to
 // its recipient's connections that are not joined to the channel.
 func (s *Store) notify(ctx context.Context, ch Channel, sender, recipient, messageID string, msg []byte) error {
-	err := s.scripts.notify.Run(ctx, s.rdb, []string{s.keys.UserNotifyLog(recipient)},
-		s.keys.UserTopic(recipient), ch.ID, notifyFrame(sender, msg), messageID, notifyLogLength).Err()
+	err := s.scripts.notify.Run(ctx, s.rdb, []string{s.keys.UserNotifyLog(recipient), s.keys.UserChannels(recipient)},
+		s.keys.UserTopic(recipient), ch.ID, notifyFrame(sender, msg), messageID, notifyLogLength,
+		time.Now().UnixMilli(), sender, userChannelsLimit).Err()
 	if err != nil {
 		return fmt.Errorf("notify %s: %w", recipient, err)
 	}

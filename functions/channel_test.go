@@ -2,6 +2,7 @@ package functions_test
 
 import (
 	"fmt"
+	"math"
 	"slices"
 	"testing"
 	"time"
@@ -166,6 +167,10 @@ func TestRecoveryWithSince(t *testing.T) {
 	// A since from the future (the store was reset) is not recovered either.
 	if r := join(t, bob, "", 99); r.Recovered == nil || *r.Recovered {
 		t.Fatalf("since 99 recovered %v, want false", r.Recovered)
+	}
+	// The largest offset there is: beyond the stream too, not a 500.
+	if r := join(t, bob, "", math.MaxInt64); r.Recovered == nil || *r.Recovered || len(r.Messages) != 4 {
+		t.Fatalf("since MaxInt64 = %v recovered %v, want the latest page, not recovered", texts(r.Messages), r.Recovered)
 	}
 }
 

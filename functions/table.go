@@ -29,6 +29,8 @@ func entries() []entry {
 		{name: "channelMessage", handle: channelMessage},
 		{name: "channelHistory", handle: channelHistory},
 		{name: "typing", handle: typing},
+		{name: "channelRead", handle: channelRead},
+		{name: "channels", handle: channels},
 	}
 }
 
