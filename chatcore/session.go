@@ -101,7 +101,13 @@ func (c *Conn) Join(ctx context.Context, ch Channel, load func(context.Context) 
 	if !ok {
 		return ErrNotSignedIn
 	}
-	c.leave(ctx)
+	// Joining the channel it is in again (a client refreshing its view)
+	// reads it again, but the member never left: the other members are
+	// told nothing.
+	c.mu.Lock()
+	rejoin := c.joined && c.channel.ID == ch.ID
+	c.mu.Unlock()
+	c.leaveTelling(ctx, !rejoin)
 	c.mu.Lock()
 	c.channel, c.joined, c.joining, c.pending, c.lastOffset = ch, true, true, nil, 0
 	c.mu.Unlock()
@@ -152,6 +158,9 @@ func (c *Conn) Join(ctx context.Context, ch Channel, load func(context.Context) 
 	c.pending = nil
 	c.mu.Unlock()
 	c.after(ok)
+	if rejoin {
+		return nil
+	}
 	if err := n.store.publish(ctx, ch.ID, header{skipUser: u.UUID, gather: !ch.IsPrivate()}, sysFrame("channelJoin", u, viewedBy(ch, u))); err != nil {
 		c.log.Warn("publish channelJoin", "channel", ch.ID, "err", err)
 	}
@@ -205,7 +214,11 @@ func (c *Conn) AwaitDelivery(ctx context.Context, ch Channel, offset int64) {
 // channel left, and false when c had joined none.
 func (c *Conn) Leave(ctx context.Context) (Channel, bool) { return c.leave(ctx) }
 
-func (c *Conn) leave(ctx context.Context) (Channel, bool) {
+func (c *Conn) leave(ctx context.Context) (Channel, bool) { return c.leaveTelling(ctx, true) }
+
+// leaveTelling leaves c's channel, telling its remaining members when tell
+// is true.
+func (c *Conn) leaveTelling(ctx context.Context, tell bool) (Channel, bool) {
 	c.mu.Lock()
 	ch, was, u := c.channel, c.joined, c.user
 	c.joined, c.joining, c.pending = false, false, nil
@@ -216,6 +229,9 @@ func (c *Conn) leave(ctx context.Context) (Channel, bool) {
 	n := c.hub.node
 	c.hub.leaveChannel(c, ch.ID)
 	n.bridge.Unsubscribe(n.keys.ChannelTopic(ch.ID))
+	if !tell {
+		return ch, true
+	}
 	if err := n.store.publish(ctx, ch.ID, header{skipUser: u.UUID, gather: !ch.IsPrivate()}, sysFrame("channelLeave", u, viewedBy(ch, u))); err != nil {
 		c.log.Warn("publish channelLeave", "channel", ch.ID, "err", err)
 	}

@@ -178,8 +178,8 @@ func countText(msgs []struct{ Message, ClientID string }, text string) int {
 }
 
 // TestBrowserHistoryPhone uses a 360 px wide phone screen: older history
-// loads when scrolling up and keeps the reader's place, a new message then
-// offers a jump instead of moving the reader, the channel list is a drawer,
+// loads when scrolling up and keeps the reader's place, new messages then
+// offer a jump (counting them) instead of moving the reader, the channel list is a drawer,
 // nothing overflows sideways, a reload resumes the session from
 // localStorage, dark mode follows prefers-color-scheme, and signing out
 // forgets the session.
@@ -221,7 +221,10 @@ func TestBrowserHistoryPhone(t *testing.T) {
 	// button offers to jump to it.
 	postMessage(t, srv.URL(), auth.AccessKey, "Fresh news while you read the archive")
 	p.waitMessage("Fresh news while you read the archive")
-	p.waitFor("the jump button", `!document.getElementById('jump').hidden && (m => m.scrollHeight - m.scrollTop - m.clientHeight > 200)(document.getElementById('messages'))`)
+	p.waitFor("the jump button, counting", `!document.getElementById('jump').hidden && document.getElementById('jump').textContent === '1 new message ↓' && (m => m.scrollHeight - m.scrollTop - m.clientHeight > 200)(document.getElementById('messages'))`)
+	postMessage(t, srv.URL(), auth.AccessKey, "And more news")
+	p.waitMessage("And more news")
+	p.waitFor("the jump button counting two", `document.getElementById('jump').textContent === '2 new messages ↓'`)
 	p.do("jump", chromedp.Click(chromedp.ID("jump")))
 	p.waitFor("at the bottom", `document.getElementById('jump').hidden && (m => m.scrollHeight - m.scrollTop - m.clientHeight < 5)(document.getElementById('messages'))`)
 

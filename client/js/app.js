@@ -7,9 +7,13 @@
 //   sync.js     the open channel: join (with since), history pages, live messages
 //   outbox.js   unsent messages, each sent once per connection by clientID
 //   typing.js   typing signals, ours out and others' in
+//   errors.js   error frames, routed to the part they concern
+//   notify.js   desktop notifications while the tab is hidden (opt-in)
 
 import { bannerText } from './banner.js';
-import { decodeFrame, encodeFrame, errorText } from './protocol.js';
+import { routeError } from './errors.js';
+import { MAX_MESSAGE_LENGTH, decodeFrame, encodeFrame } from './protocol.js';
+import { newsOf } from './notify.js';
 import { Outbox } from './outbox.js';
 import { SessionFlow } from './session.js';
 import { ChatState } from './state.js';
@@ -31,6 +35,8 @@ import { applyUserPush } from './userpush.js';
  * @typedef {object} Views
  * @property {import('./views/auth.js').AuthView} auth
  * @property {import('./views/chat.js').ChatView} chat
+ * @property {import('./notify.js').DesktopNotifier} [notify] desktop
+ *   notifications, where the page has them
  */
 
 export class ChatApp {
@@ -47,6 +53,8 @@ export class ChatApp {
     this.queued = false;
     /** the close code of the last drop, 0 while connected */
     this.closeCode = 0;
+    /** the longest message the server stores, in characters (code points) */
+    this.maxMessageLength = MAX_MESSAGE_LENGTH;
     this.auth = new SessionFlow(this);
     this.sync = new ChannelSync(this);
     this.outbox = new Outbox(this);
@@ -127,67 +135,38 @@ export class ChatApp {
       case 'channelHistory':
         this.sync.onHistory(p);
         break;
-      case 'channelMessage':
-        this.sync.onLive(p);
+      case 'channelMessage': {
+        const r = this.sync.onLive(p);
+        if (r.added) this.tellOf(r.key, p);
         break;
+      }
       case 'notify':
         st.applyNotify(p.recipientUUID ?? '', p.message);
+        if (p.message) this.tellOf(p.recipientUUID ?? '', p.message);
         break;
       case 'typing':
         this.typingSignal.onTyping(p);
         break;
       case 'error':
-        this.onError(p);
+        routeError(this, p);
         break;
       default: // signOut, channelLeave: nothing to do
     }
     this.render();
   }
 
+  /**
+   * tellOf: a new message, maybe worth a desktop notification (notify.js).
+   * @param {string} key @param {import('./protocol.js').Message} m
+   */
+  tellOf(key, m) {
+    this.views.notify?.message(newsOf(key, m, this.state), (channel) => this.open(channel));
+  }
+
   /** @param {any} p */
   onSys(p) {
     if (p.type === 'signIn') this.auth.onSignedIn(p.signIn?.uuid ?? '', p.signIn?.username ?? '');
     else applyUserPush(this.state, p);
-  }
-
-  /**
-   * onError routes an error frame: by its clientID to the message it
-   * concerns, else by the request it names, else as a note.
-   * @param {any} p
-   */
-  onError(p) {
-    const code = Number(p.code) || 0;
-    const text = String(p.message || p.error || '');
-    if (typeof p.clientID === 'string' && p.clientID) {
-      this.outbox.onErrorFor(p.clientID, code, text);
-      return;
-    }
-    switch (p.request) {
-      case 'signIn':
-      case 'signUp':
-        this.auth.onAuthError(code, text);
-        return;
-      case 'channelJoin':
-        this.sync.onJoinError(code, text);
-        return;
-      case 'channelMessage':
-        this.outbox.onError(code, text);
-        return;
-      case 'channelHistory':
-        this.sync.onHistoryError(code, text);
-        return;
-      case 'typing':
-        return;
-      default:
-        if (code === 429) {
-          this.sync.onThrottled();
-          this.views.chat.toast(errorText(code, text));
-        } else if (code === 401 && this.auth.session && this.socket.state === 'open') {
-          this.auth.resume();
-        } else {
-          this.views.chat.toast(errorText(code, text));
-        }
-    }
   }
 
   // --- user actions (see main.js) ---
@@ -249,6 +228,12 @@ export class ChatApp {
     this.outbox.discard(clientID);
   }
 
+  /** edit: Edit on a message the server refused puts its text back in the composer. @param {string} clientID */
+  edit(clientID) {
+    const text = this.outbox.edit(clientID);
+    if (text !== null) this.views.chat.composer.putBack(text);
+  }
+
   typing() {
     this.typingSignal.typed();
   }
@@ -284,7 +269,8 @@ export class ChatApp {
     queueMicrotask(() => {
       this.queued = false;
       this.views.chat.setBanner(this.banner(), this.socket.state === 'down');
-      if (this.auth.session) this.views.chat.render(this.state, { online: this.online });
+      const conn = { online: this.online, maxMessageLength: this.maxMessageLength, notify: this.views.notify };
+      if (this.auth.session) this.views.chat.render(this.state, conn);
     });
   }
 }

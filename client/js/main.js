@@ -2,6 +2,7 @@
 // Entry point: builds the socket, the views and the app, and wires them.
 
 import { ChatApp } from './app.js';
+import { DesktopNotifier } from './notify.js';
 import { socketURL } from './protocol.js';
 import { ReconnectingSocket } from './socket.js';
 import { LAST_SESSION_KEY } from './storage.js';
@@ -30,11 +31,22 @@ const chat = new ChatView({
   onLoadOlder: () => app.loadOlder(),
   onRetry: (id) => app.retry(id),
   onDiscard: (id) => app.discard(id),
+  onEdit: (id) => app.edit(id),
+  onNotifications: async (on) => {
+    await notify.setOn(on);
+    app.render();
+  },
   onSignOut: () => app.signOut(),
   onRetryConnection: () => app.retryConnection(),
 });
 
-app = new ChatApp(socket, { auth, chat });
+const notify = new DesktopNotifier({
+  Notification: globalThis.Notification,
+  document,
+  focus: () => window.focus(),
+});
+
+app = new ChatApp(socket, { auth, chat, notify });
 app.start();
 socket.start();
 

@@ -5,12 +5,13 @@
 // Unconfirmed messages are sent again, with the same clientID, once on each
 // new connection and after RESEND_MS without an echo, so the server stores
 // them once. An error frame names its message by clientID: 503 and 429 keep
-// it queued for a retry with backoff, any other error marks it as not sent.
-// They are kept in the tab's sessionStorage across reloads, and across the
-// loss of the server's data (see keepLost).
+// it queued for a retry with backoff, 400 and 413 mark it as not sent with
+// Edit, any other error with Retry (protocol.js remedy). They are kept in the
+// tab's sessionStorage across reloads and the loss of the server's data.
 
 import { RETRY_BACKOFF, backoffDelay } from './backoff.js';
-import { GENERAL, MAX_MESSAGE_LENGTH, errorText, newClientID } from './protocol.js';
+import { messageLength, tooLongText } from './limit.js';
+import { GENERAL, errorText, newClientID, remedy } from './protocol.js';
 import * as storage from './storage.js';
 
 /** @typedef {import('./app.js').ChatApp} ChatApp */
@@ -29,7 +30,9 @@ import * as storage from './storage.js';
  * @property {number} tries how many times it was sent
  * @property {string} [error] why it was not sent: shown with Retry and Discard
  * @property {boolean} [noRetry] sending it again cannot help (refused as
- *   invalid, or its recipient is gone): only Discard is offered
+ *   invalid, or its recipient is gone): Retry is not offered
+ * @property {boolean} [editable] the server refused this text (400, 413):
+ *   Edit puts it back in the composer
  * @property {number} [retryAt] the server asked to try again later (503,
  *   429): sent again at this time, in ms
  * @property {number} [retries] how many times the server asked that
@@ -70,8 +73,9 @@ export class Outbox {
   add(text) {
     const st = this.app.state;
     if (!st.me) return false;
-    if ([...text].length > MAX_MESSAGE_LENGTH) {
-      this.app.views.chat.toast(`Messages can be at most ${MAX_MESSAGE_LENGTH} characters long.`);
+    const length = messageLength(text);
+    if (length > this.app.maxMessageLength) {
+      this.app.views.chat.toast(tooLongText(length, this.app.maxMessageLength));
       return false;
     }
     const o = st.addOutgoing(st.current, text, newClientID(), Date.now());
@@ -143,12 +147,24 @@ export class Outbox {
   retry(clientID) {
     const o = this.app.state.outbox.find((x) => x.clientID === clientID);
     if (!o) return;
-    for (const k of /** @type {const} */ (['error', 'noRetry', 'retryAt', 'retries', 'note'])) delete o[k];
+    for (const k of /** @type {const} */ (['error', 'noRetry', 'editable', 'retryAt', 'retries', 'note'])) delete o[k];
     o.tries = 0;
     o.sentEpoch = 0;
     this.transmit(o);
     this.save();
     this.app.render();
+  }
+
+  /**
+   * edit takes a message that was not sent out, for its text to be edited.
+   * @param {string} clientID
+   * @returns {string | null} its text; null when it is not queued
+   */
+  edit(clientID) {
+    const o = this.app.state.outbox.find((x) => x.clientID === clientID);
+    if (!o) return null;
+    this.discard(clientID);
+    return o.text;
   }
 
   /** @param {string} clientID */
@@ -168,7 +184,7 @@ export class Outbox {
   onError(code, text) {
     if (code === 429 || code === 503) return;
     const o = this.app.state.outbox.find((x) => !x.error && x.sentEpoch === this.app.epoch);
-    if (o) o.error = reason(code, text);
+    if (o) fail(o, code, text);
     this.save();
   }
 
@@ -176,8 +192,8 @@ export class Outbox {
    * onErrorFor: the error frame names its message by clientID. 503 and 429
    * keep it queued and send it again after a backoff, with the same
    * clientID; 401 does too, after signing this connection in again; a
-   * validation error (400, 413) marks it as not sent for good; any other as
-   * not sent, with Retry. An unknown clientID (confirmed or discarded
+   * validation error (400, 413) marks it as not sent, with Edit; any other
+   * as not sent, with Retry. An unknown clientID (confirmed or discarded
    * meanwhile) is ignored.
    * @param {string} clientID
    * @param {number} code
@@ -187,7 +203,7 @@ export class Outbox {
     const o = this.app.state.outbox.find((x) => x.clientID === clientID);
     if (!o || o.error) return;
     const note = RETRY_NOTES[code];
-    if (note) {
+    if (remedy(code) === 'wait') {
       const n = o.retries ?? 0;
       o.retries = n + 1;
       o.retryAt = Date.now() + backoffDelay(n, RETRY_BACKOFF);
@@ -196,8 +212,7 @@ export class Outbox {
       o.sentEpoch = 0;
       if (code === 401 && this.app.auth.phase === 'in') this.app.auth.resume();
     } else {
-      o.error = reason(code, text);
-      if (code === 400 || code === 413) o.noRetry = true;
+      fail(o, code, text);
     }
     this.save();
   }
@@ -257,6 +272,20 @@ export class Outbox {
     st.outbox = [...lost.filter((o) => !have.has(o.clientID)), ...st.outbox];
     storage.saveLostOutbox([]);
     this.save();
+  }
+}
+
+/**
+ * fail marks a message as not sent for an error, with what can be done.
+ * @param {Outgoing} o
+ * @param {number} code
+ * @param {string} text
+ */
+function fail(o, code, text) {
+  o.error = reason(code, text);
+  if (remedy(code) === 'edit') {
+    o.noRetry = true;
+    o.editable = true;
   }
 }
 

@@ -166,6 +166,20 @@ export function errorText(code, text) {
   return sentence(text);
 }
 
+/**
+ * remedy is what can be done for a message refused with an error code:
+ * 'wait' (503, 429, 401: it stays queued and goes again by itself), 'edit'
+ * (400, 413: the server refuses this text, so the same again never works;
+ * the person may edit it), 'retry' (anything else: the same again may work).
+ * @param {number} code
+ * @returns {'wait' | 'edit' | 'retry'}
+ */
+export function remedy(code) {
+  if (code === 503 || code === 429 || code === 401) return 'wait';
+  if (code === 400 || code === 413) return 'edit';
+  return 'retry';
+}
+
 /** The text for a 503: the server cannot reach its storage for now. */
 const STORAGE_DOWN = 'The chat server cannot reach its storage right now. Try again in a moment.';
 

@@ -3,6 +3,7 @@
 // sessionStorage, so two tabs can be two users. The session a tab signed in
 // with is also kept in localStorage as the last session, which a new tab
 // offers to continue. A tab's unsent messages are in its sessionStorage.
+// Whether desktop notifications are on is the browser's, in localStorage.
 // Storage can be missing or full (private windows): then nothing is kept,
 // and nothing fails.
 
@@ -27,6 +28,8 @@ const LEGACY_KEY = 'chat.session';
 const OUTBOX_PREFIX = 'chat.outbox.';
 /** Unsent messages kept from data the server lost, in sessionStorage. */
 const LOST_OUTBOX_KEY = 'chat.outbox.lost';
+/** Whether the person turned desktop notifications on, in localStorage. */
+const NOTIFY_KEY = 'chat.notifications';
 
 /**
  * @param {'localStorage' | 'sessionStorage'} which
@@ -162,4 +165,14 @@ export function loadLostOutbox() {
 /** @param {Outgoing[]} items */
 export function saveLostOutbox(items) {
   write(store('sessionStorage'), LOST_OUTBOX_KEY, items.length ? items : null);
+}
+
+/** @returns {boolean} the person turned desktop notifications on in this browser */
+export function loadNotifications() {
+  return read(store('localStorage'), NOTIFY_KEY) === true;
+}
+
+/** @param {boolean} on */
+export function saveNotifications(on) {
+  write(store('localStorage'), NOTIFY_KEY, on ? true : null);
 }

@@ -91,7 +91,10 @@ export class ChannelSync {
     this.app.outbox.save();
   }
 
-  /** @param {any} p a live channelMessage, maybe the echo of our own */
+  /**
+   * @param {any} p a live channelMessage, maybe the echo of our own
+   * @returns {ReturnType<import('./state.js').ChatState['applyLive']>}
+   */
   onLive(p) {
     const st = this.app.state;
     const r = st.applyLive(p, this.joined);
@@ -107,6 +110,7 @@ export class ChannelSync {
       this.join(r.key);
     }
     this.app.outbox.save();
+    return r;
   }
 
   /**

@@ -6,6 +6,7 @@
 import { test, beforeEach, afterEach, mock } from 'node:test';
 import assert from 'node:assert/strict';
 import { browser } from './memory-storage.js';
+import { remedy } from '../js/protocol.js';
 import { ME, msg, receive, signIn } from './harness.js';
 
 // Backoffs draw half their cap: a retry is never due at once by chance.
@@ -149,4 +150,35 @@ test('a 401 for a message signs the connection in again and keeps the message', 
   app.state.outbox[0].retryAt = Date.now() - 1;
   app.tick();
   assert.deepEqual(socket.take('channelMessage').map((p) => p.clientID), ids);
+});
+
+test('each error code maps to what the person can do: wait, edit or retry', () => {
+  for (const code of [503, 429, 401]) assert.equal(remedy(code), 'wait', String(code));
+  for (const code of [400, 413]) assert.equal(remedy(code), 'edit', String(code));
+  for (const code of [500, 404, 403, 0]) assert.equal(remedy(code), 'retry', String(code));
+});
+
+test('a validation error offers Edit: the text goes back to the composer, the message leaves the list', () => {
+  const { app, socket, shown, ids } = sending('too long for this server', 'fine');
+  error(app, 400, ids[0]);
+  const refused = app.state.outbox[0];
+  assert.equal(refused.editable, true, 'Edit, not Retry');
+  assert.equal(refused.noRetry, true);
+  app.edit(ids[0]);
+  assert.equal(shown.composer, 'too long for this server');
+  assert.deepEqual(app.state.outbox.map((o) => o.clientID), [ids[1]], 'only the other one is left');
+  app.edit('gone');
+  assert.equal(shown.composer, 'too long for this server', 'an unknown clientID changes nothing');
+  assert.deepEqual(socket.take('channelMessage'), [], 'nothing sent by Edit itself');
+});
+
+test('a 413 without a clientID (older servers) offers Edit too; a 500 Retry', () => {
+  const { app } = sending('one', 'two');
+  error(app, 413);
+  assert.equal(app.state.outbox[0].editable, true);
+  error(app, 500);
+  assert.equal(app.state.outbox[1].editable, undefined);
+  assert.equal(app.state.outbox[1].noRetry, undefined, 'Retry');
+  app.retry(app.state.outbox[0].clientID);
+  assert.equal(app.state.outbox[0].editable, undefined, 'Retry clears it');
 });

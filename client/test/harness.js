@@ -42,8 +42,8 @@ export function fakeViews() {
   const toasts = [];
   /** @type {string[]} */
   const authErrors = [];
-  /** what the views show: the screen, the form's message, name and offer to continue */
-  const shown = { screen: 'none', message: '', username: '', offer: /** @type {string | null} */ (null) };
+  /** what the views show: the screen, the form's message, name and offer to continue, the text put back in the composer */
+  const shown = { screen: 'none', message: '', username: '', offer: /** @type {string | null} */ (null), composer: '' };
   const views = {
     auth: {
       open: (/** @type {string} */ message = '', /** @type {string} */ username = '') => {
@@ -56,7 +56,8 @@ export function fakeViews() {
     chat: {
       setVisible: (/** @type {boolean} */ v) => { if (v) shown.screen = 'chat'; }, setBanner: noop, render: noop,
       toast: (/** @type {string} */ t) => toasts.push(t),
-      messages: { stick: false }, composer: { focus: noop, offerFocus: noop },
+      messages: { stick: false },
+      composer: { focus: noop, offerFocus: noop, putBack: (/** @type {string} */ t) => { shown.composer = t; } },
     },
   };
   return { views: /** @type {any} */ (views), toasts, authErrors, shown };

@@ -1,7 +1,8 @@
 // @ts-check
 // The channel list: General first, then one entry per other user with an
 // online dot and an unread count. Entries are kept by key across renders,
-// so focus and hover survive updates.
+// so focus and hover survive updates. Names too long for the list are cut
+// with an ellipsis (the whole name is the button's title).
 
 import { GENERAL } from '../protocol.js';
 import { el, setAvatar, setText, show } from './dom.js';
@@ -58,8 +59,11 @@ export class ChannelListView {
     return e;
   }
 
-  /** @param {ChatState} state */
-  render(state) {
+  /**
+   * @param {ChatState} state
+   * @param {boolean} [stale] the connection is down: presence is what was last known
+   */
+  render(state, stale = false) {
     const rows = [{ key: GENERAL, name: 'General', online: null },
       ...state.people().map((u) => ({ key: u.UUID, name: u.Username, online: u.OnLine }))];
     const keep = new Set(rows.map((r) => r.key));
@@ -76,9 +80,10 @@ export class ChannelListView {
       setAvatar(e.avatar, r.key, r.name);
       setText(e.name, r.name);
       e.button.dataset.name = r.name;
+      if (e.button.title !== r.name) e.button.title = r.name;
       e.dot.hidden = r.online === null;
       e.dot.classList.toggle('online', !!r.online);
-      setText(e.presence, r.online === null ? '' : r.online ? ', online' : ', offline');
+      setText(e.presence, r.online === null ? '' : r.online ? (stale ? ', last seen online' : ', online') : ', offline');
       setText(e.badge, unread > 99 ? '99+' : String(unread));
       show(e.badge, unread > 0);
       e.badge.setAttribute('aria-label', `${unread} unread`);

@@ -1,13 +1,15 @@
 // @ts-check
-// The chat screen: sidebar (me, sign out, channels), the open channel's
-// header, messages, typing line and composer, the connection banner and the
-// toast. It composes the smaller views and renders them from the state.
+// The chat screen: sidebar (me, sign out, channels, the desktop
+// notifications switch), the open channel's header, messages, typing line
+// and composer, the connection banner and the toast. It composes the smaller
+// views and renders them from the state. While the connection is down,
+// presence (dots, "N online") is dimmed: it is what was last known.
 
 import { GENERAL } from '../protocol.js';
 import { typingText } from '../format.js';
 import { ChannelListView } from './channels.js';
 import { ComposerView } from './composer.js';
-import { byId, setAvatar, setText, show } from './dom.js';
+import { byId, el, setAvatar, setText, show } from './dom.js';
 import { MessageListView } from './messages.js';
 
 /** @typedef {import('../state.js').ChatState} ChatState */
@@ -20,13 +22,19 @@ import { MessageListView } from './messages.js';
  * @property {() => void} onLoadOlder
  * @property {(clientID: string) => void} onRetry
  * @property {(clientID: string) => void} onDiscard
+ * @property {(clientID: string) => void} onEdit
+ * @property {(on: boolean) => Promise<void>} onNotifications settles when
+ *   the browser answered
  * @property {() => void} onSignOut
  * @property {() => void} onRetryConnection
  */
 
 /**
  * @typedef {object} Connection
- * @property {boolean} online signed in on an open socket: sends go out now
+ * @property {boolean} online signed in on an open socket: sends go out now,
+ *   and presence is live
+ * @property {number} maxMessageLength the longest message the server stores
+ * @property {import('../notify.js').DesktopNotifier} [notify]
  */
 
 export class ChatView {
@@ -46,6 +54,15 @@ export class ChatView {
     this.banner = byId('banner');
     this.bannerText = byId('banner-text');
     this.bannerRetry = byId('banner-retry', HTMLButtonElement);
+    this.conversation = byId('conversation');
+    this.pane = byId('messages-wrap');
+    this.notifySetting = byId('notify-setting');
+    this.notifyToggle = byId('notify-toggle', HTMLInputElement);
+    this.notifyNote = byId('notify-note');
+    /** @type {import('../notify.js').DesktopNotifier | undefined} the notifier last rendered */
+    this.notifier = undefined;
+    /** the person turned the switch and the browser has not answered yet */
+    this.notifyPending = false;
     this.toastEl = byId('toast');
     /** @type {ReturnType<typeof setTimeout> | undefined} */
     this.toastTimer = undefined;
@@ -60,6 +77,16 @@ export class ChatView {
     this.composer = new ComposerView(handlers);
     byId('sign-out').addEventListener('click', () => handlers.onSignOut());
     this.bannerRetry.addEventListener('click', () => handlers.onRetryConnection());
+    this.notifyToggle.addEventListener('change', async () => {
+      this.notifyPending = true;
+      this.notifyToggle.disabled = true;
+      try {
+        await handlers.onNotifications(this.notifyToggle.checked);
+      } finally {
+        this.notifyPending = false;
+        this.renderNotify(this.notifier);
+      }
+    });
     this.menu.addEventListener('click', () => this.setDrawer(!this.sidebar.classList.contains('open')));
     this.scrim.addEventListener('click', () => this.setDrawer(false));
     document.addEventListener('keydown', (ev) => {
@@ -82,9 +109,16 @@ export class ChatView {
     if (open) this.sidebar.querySelector('button[aria-current]')?.closest('li')?.querySelector('button')?.focus();
   }
 
-  /** @param {boolean} visible */
+  /**
+   * setVisible shows or hides the chat. The connection banner goes with it:
+   * above the message pane while the chat shows (in the layout, so it
+   * covers no message), at the top of the page otherwise.
+   * @param {boolean} visible
+   */
   setVisible(visible) {
     show(this.screen, visible);
+    if (visible && this.banner.parentElement !== this.conversation) this.conversation.insertBefore(this.banner, this.pane);
+    else if (!visible && this.banner.parentElement !== document.body) document.body.prepend(this.banner);
   }
 
   /**
@@ -96,12 +130,16 @@ export class ChatView {
     const now = new Date();
     if (state.me) {
       setText(this.meName, state.me.Username);
+      if (this.meName.title !== state.me.Username) this.meName.title = state.me.Username;
       setAvatar(this.meAvatar, state.me.UUID, state.me.Username);
     }
+    const stale = !conn.online;
+    this.screen.classList.toggle('stale', stale);
     const key = state.current;
     const other = key === GENERAL ? null : state.users.get(key);
     const name = other ? other.Username : 'General';
     setText(this.title, name);
+    if (this.title.title !== name) this.title.title = name;
     setAvatar(this.channelAvatar, key, name);
     if (other) {
       setText(this.sub, other.OnLine ? 'Online' : 'Offline');
@@ -111,8 +149,10 @@ export class ChatView {
     }
     this.sub.classList.toggle('online', !!other?.OnLine);
     this.composer.setPlaceholder(`Message ${other ? other.Username : 'General'}`);
+    this.composer.setLimit(conn.maxMessageLength);
+    this.renderNotify(conn.notify);
 
-    this.channels.render(state);
+    this.channels.render(state, stale);
     this.messages.render(state, { online: conn.online, now });
 
     const elsewhere = state.unreadTotal();
@@ -123,13 +163,40 @@ export class ChatView {
   }
 
   /**
+   * renderNotify shows the desktop notifications switch as the notifier
+   * stands (none where the page has no notifier).
+   * @param {import('../notify.js').DesktopNotifier} [n]
+   */
+  renderNotify(n) {
+    this.notifier = n;
+    show(this.notifySetting, !!n);
+    if (!n || this.notifyPending) return;
+    this.notifyToggle.checked = n.on;
+    this.notifyToggle.disabled = false;
+    setText(this.notifyNote, n.note || 'Shown while this tab is hidden, for messages from others.');
+    this.notifyNote.classList.toggle('warn', !!n.note);
+  }
+
+  /**
    * setBanner shows the connection banner, or hides it for ''.
    * @param {string} text
    * @param {boolean} canRetry offer to retry now
    */
   setBanner(text, canRetry) {
     show(this.banner, !!text);
-    setText(this.bannerText, text);
+    if (this.bannerText.textContent !== text) {
+      // Why, then what happens: where the line is short (a phone), the
+      // cause gives way (an ellipsis) and the countdown stays whole.
+      const cut = text.indexOf('. ');
+      if (cut < 0) {
+        this.bannerText.replaceChildren(el('span', { class: 'banner-action' }, text));
+      } else {
+        this.bannerText.replaceChildren(
+          el('span', { class: 'banner-cause' }, text.slice(0, cut + 1)), ' ',
+          el('span', { class: 'banner-action' }, text.slice(cut + 2)));
+      }
+      this.bannerText.title = text;
+    }
     show(this.bannerRetry, canRetry);
   }
 
@@ -140,6 +207,10 @@ export class ChatView {
   toast(text) {
     setText(this.toastEl, text);
     show(this.toastEl, true);
+    // Just above the composer, however tall its text made it.
+    const top = this.composer.form.getBoundingClientRect().top;
+    if (!this.screen.hidden && top > 0) this.toastEl.style.bottom = `${Math.max(16, window.innerHeight - top + 12)}px`;
+    else this.toastEl.style.removeProperty('bottom');
     clearTimeout(this.toastTimer);
     this.toastTimer = setTimeout(() => show(this.toastEl, false), 5000);
   }

@@ -1,8 +1,13 @@
 // @ts-check
 // The text box: Enter sends, Shift+Enter adds a line, it grows with its
-// text, and typing tells the app (which throttles the typing frames).
+// text, and typing tells the app (which throttles the typing frames). Near
+// the message limit a counter shows what is left; over it, by how much (the
+// box keeps the whole text: nothing is cut, and the app refuses to send it,
+// saying why).
 
-import { byId } from './dom.js';
+import { MAX_MESSAGE_LENGTH } from '../protocol.js';
+import { counter, messageLength } from '../limit.js';
+import { byId, setText, show } from './dom.js';
 
 /** Tallest the box grows, in px; it scrolls beyond. */
 const MAX_HEIGHT = 200;
@@ -15,6 +20,9 @@ export class ComposerView {
   constructor(handlers) {
     this.form = byId('composer', HTMLFormElement);
     this.input = byId('message-input', HTMLTextAreaElement);
+    this.count = byId('composer-count');
+    /** the longest message the server stores */
+    this.max = MAX_MESSAGE_LENGTH;
     this.form.addEventListener('submit', (ev) => {
       ev.preventDefault();
       this.send(handlers);
@@ -28,6 +36,7 @@ export class ComposerView {
     });
     this.input.addEventListener('input', () => {
       this.fit();
+      this.update();
       if (this.input.value.trim()) handlers.onTyping();
     });
   }
@@ -39,8 +48,43 @@ export class ComposerView {
     if (handlers.onSend(text)) {
       this.input.value = '';
       this.fit();
+      this.update();
     }
     this.input.focus();
+  }
+
+  /**
+   * setLimit sets the longest message the server stores.
+   * @param {number} max
+   */
+  setLimit(max) {
+    if (max === this.max) return;
+    this.max = max;
+    this.update();
+  }
+
+  /** update shows the counter for the text in the box. */
+  update() {
+    const c = counter(messageLength(this.input.value), this.max);
+    setText(this.count, c.text);
+    show(this.count, !!c.text);
+    this.count.classList.toggle('over', c.over);
+    if (c.over) this.input.setAttribute('aria-invalid', 'true');
+    else this.input.removeAttribute('aria-invalid');
+  }
+
+  /**
+   * putBack puts the text of a message that was not sent back in the box,
+   * before what is being written there, to be edited and sent again.
+   * @param {string} text
+   */
+  putBack(text) {
+    const draft = this.input.value;
+    this.input.value = draft.trim() ? text + '\n' + draft : text;
+    this.fit();
+    this.update();
+    this.input.focus();
+    this.input.setSelectionRange(text.length, text.length);
   }
 
   /** fit sizes the box to its text. */

@@ -1,19 +1,20 @@
 // @ts-check
 // The message list of the open channel: day dividers, messages grouped by
-// sender, own messages on the right, unconfirmed ones marked. Nodes are kept
-// by key across renders (an own message keeps its node from "sending" to
-// stored), the scroll position follows the newest message when the reader is
-// at the bottom and holds still when older history is added above.
+// sender (the time written once per group, the others' on hover or focus),
+// links clickable, own messages on the right, unconfirmed ones marked. Nodes
+// are kept by key across renders (an own message keeps its node from
+// "sending" to stored), the scroll position follows the newest message when
+// the reader is at the bottom (also when the pane shrinks) and holds still
+// when older history is added above, where a button counts the messages
+// that arrived below.
 
-import { dayKey, dayLabel, parseTime, timeLabel } from '../format.js';
-import { byId, el, setAvatar, setText, show } from './dom.js';
+import { parseTime } from '../format.js';
+import { countArrived, jumpText, layout } from '../timeline.js';
+import { byId, setText, show } from './dom.js';
+import { drawDay, drawMessage, outStatus } from './message.js';
 
 /** @typedef {import('../state.js').ChatState} ChatState */
-/** @typedef {import('../outbox.js').Outgoing} Outgoing */
-/** @typedef {import('../protocol.js').Message} Message */
 
-/** Messages of one sender closer than this are grouped. */
-const GROUP_MS = 5 * 60 * 1000;
 /** Distance from the top that loads older messages, in px. */
 const TOP_SLACK = 120;
 /** Distance from the bottom that still counts as "at the bottom", in px. */
@@ -23,12 +24,15 @@ const BOTTOM_SLACK = 48;
  * @typedef {object} Item
  * @property {string} key
  * @property {string} sig what the node shows; a new sig redraws it
+ * @property {boolean} message a message, not a day divider
  * @property {() => HTMLElement} draw
  */
 
+/** @typedef {import('./message.js').Row} Row */
+
 export class MessageListView {
   /**
-   * @param {{onLoadOlder: () => void, onRetry: (clientID: string) => void, onDiscard: (clientID: string) => void}} handlers
+   * @param {{onLoadOlder: () => void, onRetry: (clientID: string) => void, onDiscard: (clientID: string) => void, onEdit: (clientID: string) => void}} handlers
    */
   constructor(handlers) {
     this.handlers = handlers;
@@ -47,9 +51,17 @@ export class MessageListView {
     this.stick = false;
     /** older history may be asked for */
     this.canLoadOlder = false;
+    /** the messages' keys shown, in order */
+    /** @type {string[]} */
+    this.shown = [];
+    /** messages that arrived below since the reader left the bottom */
+    this.arrived = 0;
+    /** the reader was at the bottom when last seen: a smaller pane keeps them there */
+    this.pinned = true;
 
     this.scroller.addEventListener('scroll', () => {
-      if (this.atBottom()) show(this.jump, false);
+      this.pinned = this.atBottom();
+      if (this.pinned) this.clearArrived();
       if (this.scroller.scrollTop < TOP_SLACK && this.canLoadOlder) this.handlers.onLoadOlder();
     }, { passive: true });
     this.loadOlder.addEventListener('click', () => this.handlers.onLoadOlder());
@@ -62,8 +74,16 @@ export class MessageListView {
       if (!(b instanceof HTMLButtonElement)) return;
       const id = b.dataset.clientId ?? '';
       if (b.dataset.action === 'retry') this.handlers.onRetry(id);
+      else if (b.dataset.action === 'edit') this.handlers.onEdit(id);
       else this.handlers.onDiscard(id);
     });
+    // The banner above the pane, the typing line or a taller composer
+    // shrink the pane: a reader at the bottom stays there.
+    if (typeof ResizeObserver === 'function') {
+      new ResizeObserver(() => {
+        if (this.pinned && !this.atBottom()) this.scroller.scrollTop = this.scroller.scrollHeight;
+      }).observe(this.scroller);
+    }
   }
 
   atBottom() {
@@ -73,6 +93,12 @@ export class MessageListView {
 
   toBottom() {
     this.scroller.scrollTop = this.scroller.scrollHeight;
+    this.pinned = true;
+    this.clearArrived();
+  }
+
+  clearArrived() {
+    this.arrived = 0;
     show(this.jump, false);
   }
 
@@ -88,16 +114,18 @@ export class MessageListView {
       this.list.replaceChildren();
       this.nodes.clear();
       this.channel = state.current;
-      show(this.jump, false);
+      this.shown = [];
+      this.clearArrived();
     }
     const stay = switched || this.stick || this.atBottom();
     this.stick = false;
     const anchor = /** @type {HTMLElement | null} */ (this.list.firstElementChild);
     const anchorTop = anchor ? anchor.offsetTop : 0;
-    const lastBefore = this.list.lastElementChild;
 
     const items = this.items(state, ctx);
     this.reconcile(items);
+    const before = this.shown;
+    this.shown = items.filter((i) => i.message).map((i) => i.key);
 
     const nothing = items.length === 0;
     show(this.empty, nothing);
@@ -116,7 +144,11 @@ export class MessageListView {
       this.toBottom();
     } else {
       if (anchor && anchor.isConnected) this.scroller.scrollTop += anchor.offsetTop - anchorTop;
-      if (this.list.lastElementChild !== lastBefore) show(this.jump, true);
+      this.arrived += countArrived(before, this.shown);
+      if (this.arrived > 0) {
+        setText(this.jump, jumpText(this.arrived));
+        show(this.jump, true);
+      }
     }
   }
 
@@ -128,7 +160,7 @@ export class MessageListView {
    */
   items(state, ctx) {
     const me = state.me?.UUID ?? '';
-    /** @type {{key: string, sender: string, name: string, text: string, at: Date, own: boolean, offset: number, out?: Outgoing}[]} */
+    /** @type {Row[]} */
     const rows = state.open.messages.map((m) => ({
       key: m.SenderUUID === me && m.ClientID ? 'c:' + m.ClientID : 'm:' + m.Offset,
       sender: m.SenderUUID,
@@ -141,32 +173,17 @@ export class MessageListView {
     for (const o of state.pending(state.current)) {
       rows.push({ key: 'c:' + o.clientID, sender: me, name: state.me?.Username ?? '', text: o.text, at: parseTime(o.createdAt), own: true, offset: 0, out: o });
     }
-    /** @type {Item[]} */
-    const items = [];
-    const days = new Set();
-    let prev = null;
-    for (const r of rows) {
-      const day = dayKey(r.at);
-      if (!prev || dayKey(prev.at) !== day) {
-        const label = dayLabel(r.at, ctx.now);
-        // A pending message has the local clock's time, which may fall
-        // before the last stored one's day: keys must stay unique.
-        let key = 'd:' + day;
-        while (days.has(key)) key += '+';
-        days.add(key);
-        items.push({ key, sig: label, draw: () => drawDay(r.at, label) });
-        prev = null;
-      }
-      const cont = !!prev && prev.sender === r.sender && r.at.getTime() - prev.at.getTime() < GROUP_MS;
-      const status = r.out ? outStatus(r.out, ctx.online) : '';
-      items.push({
-        key: r.key,
-        sig: [cont, status, r.offset].join('|'),
-        draw: () => drawMessage(r, cont, status),
-      });
-      prev = r;
-    }
-    return items;
+    return layout(rows, ctx.now).map((e) => {
+      if (e.kind === 'day') return { key: e.key, sig: e.label, message: false, draw: () => drawDay(e.at, e.label) };
+      const { row, cont, showTime } = e;
+      const status = row.out ? outStatus(row.out, ctx.online) : '';
+      return {
+        key: e.key,
+        sig: [cont, showTime, status, row.offset].join('|'),
+        message: true,
+        draw: () => drawMessage(row, cont, showTime, status),
+      };
+    });
   }
 
   /**
@@ -198,68 +215,4 @@ export class MessageListView {
       else this.list.insertBefore(n.node, at);
     }
   }
-}
-
-/**
- * outStatus is what an unsent message shows: failed:<reason> (with Retry
- * unless failed-final:<reason>), retrying:<why>, sending or waiting.
- * @param {Outgoing} o
- * @param {boolean} online
- */
-function outStatus(o, online) {
-  if (o.error) return (o.noRetry ? 'failed-final:' : 'failed:') + o.error;
-  if (o.retryAt && o.note) return 'retrying:' + o.note;
-  return online ? 'sending' : 'waiting';
-}
-
-/**
- * @param {Date} at
- * @param {string} label
- */
-function drawDay(at, label) {
-  return el('li', { class: 'day', attrs: { 'data-day': dayKey(at) } }, el('span', {}, label));
-}
-
-/**
- * @param {{key: string, sender: string, name: string, text: string, at: Date, own: boolean, offset: number, out?: Outgoing}} r
- * @param {boolean} cont the same sender as the message above
- * @param {string} status '' when stored, else one of outStatus
- */
-function drawMessage(r, cont, status) {
-  const classes = ['msg'];
-  if (r.own) classes.push('own');
-  if (cont) classes.push('cont');
-  if (status) classes.push(status.startsWith('failed') ? 'failed' : 'pending');
-
-  let avatar = null;
-  if (!r.own) {
-    avatar = el('span', { class: 'avatar', attrs: { 'aria-hidden': 'true' } });
-    if (cont) avatar.classList.add('spacer');
-    else setAvatar(avatar, r.sender, r.name);
-  }
-  const sender = el('span', { class: cont || r.own ? 'sender visually-hidden' : 'sender' }, r.own ? 'You' : r.name);
-  const time = el('time', { attrs: { datetime: r.at.toISOString(), title: r.at.toLocaleString() } }, timeLabel(r.at));
-  const meta = el('span', { class: 'meta' }, time);
-  if (status === 'sending' || status === 'waiting') {
-    meta.append(el('span', { class: 'state' }, status === 'sending' ? ' · Sending…' : ' · Waiting for connection'));
-  } else if (status.startsWith('retrying:')) {
-    meta.append(el('span', { class: 'state' }, ' · ' + status.slice('retrying:'.length) + '…'));
-  }
-  const bubble = el('div', { class: 'bubble' }, el('p', { class: 'text' }, r.text), meta);
-  const body = el('div', { class: 'body' }, sender, bubble);
-  if (status.startsWith('failed')) {
-    const id = r.out?.clientID ?? '';
-    const button = (/** @type {string} */ action, /** @type {string} */ label) =>
-      el('button', { class: 'link-button', attrs: { type: 'button', 'data-action': action, 'data-client-id': id } }, label);
-    const why = status.slice(status.indexOf(':') + 1);
-    const failure = el('p', { class: 'failure' }, 'Not sent: ' + why + '. ');
-    if (!status.startsWith('failed-final:')) failure.append(button('retry', 'Retry'), ' ');
-    failure.append(button('discard', 'Discard'));
-    body.append(failure);
-  }
-  /** @type {Record<string, string>} */
-  const attrs = { 'data-key': r.key };
-  if (r.offset) attrs['data-offset'] = String(r.offset);
-  if (r.out) attrs['data-client-id'] = r.out.clientID;
-  return el('li', { class: classes.join(' '), attrs }, avatar, body);
 }
