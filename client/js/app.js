@@ -7,14 +7,17 @@
 //   sync.js     the open channel: join (with since), history pages, live messages
 //   outbox.js   unsent messages, each sent once per connection by clientID
 //   typing.js   typing signals, ours out and others' in
+//   reads.js    unread counts from the server, read positions sent as messages are seen
 //   errors.js   error frames, routed to the part they concern
 //   notify.js   desktop notifications while the tab is hidden (opt-in)
 
 import { bannerText } from './banner.js';
 import { routeError } from './errors.js';
+import { limitOf } from './limit.js';
 import { MAX_MESSAGE_LENGTH, decodeFrame, encodeFrame } from './protocol.js';
 import { newsOf } from './notify.js';
 import { Outbox } from './outbox.js';
+import { ReadSync } from './reads.js';
 import { SessionFlow } from './session.js';
 import { ChatState } from './state.js';
 import { ChannelSync } from './sync.js';
@@ -59,6 +62,7 @@ export class ChatApp {
     this.sync = new ChannelSync(this);
     this.outbox = new Outbox(this);
     this.typingSignal = new TypingSignal(this);
+    this.reads = new ReadSync(this);
   }
 
   /** start shows the first screen. */
@@ -118,6 +122,7 @@ export class ChatApp {
     const st = this.state;
     switch (f.type) {
       case 'ready':
+        this.maxMessageLength = limitOf(p);
         this.auth.onReady(p);
         break;
       case 'authorized':
@@ -144,6 +149,12 @@ export class ChatApp {
         st.applyNotify(p.recipientUUID ?? '', p.message);
         if (p.message) this.tellOf(p.recipientUUID ?? '', p.message);
         break;
+      case 'channels':
+        this.reads.onChannels(p);
+        break;
+      case 'channelRead':
+        this.reads.onRead(p);
+        break;
       case 'typing':
         this.typingSignal.onTyping(p);
         break;
@@ -155,10 +166,7 @@ export class ChatApp {
     this.render();
   }
 
-  /**
-   * tellOf: a new message, maybe worth a desktop notification (notify.js).
-   * @param {string} key @param {import('./protocol.js').Message} m
-   */
+  /** tellOf: a new message, maybe worth a desktop notification. @param {string} key @param {import('./protocol.js').Message} m */
   tellOf(key, m) {
     this.views.notify?.message(newsOf(key, m, this.state), (channel) => this.open(channel));
   }
@@ -171,12 +179,7 @@ export class ChatApp {
 
   // --- user actions (see main.js) ---
 
-  /**
-   * submitAuth: the form was submitted.
-   * @param {AuthAction} action
-   * @param {string} username
-   * @param {string} password
-   */
+  /** submitAuth: the form was submitted. @param {AuthAction} action @param {string} username @param {string} password */
   submitAuth(action, username, password) {
     this.auth.submit(action, username, password);
   }
@@ -195,16 +198,29 @@ export class ChatApp {
     this.auth.signOut();
   }
 
-  /**
-   * open opens a channel.
-   * @param {string} key GENERAL or a user's UUID
-   */
+  /** open opens a channel. @param {string} key GENERAL or a user's UUID */
   open(key) {
     this.sync.open(key);
   }
 
   loadOlder() {
     this.sync.loadOlder();
+  }
+
+  /**
+   * seen: the person sees the open channel's messages up to offset (the
+   * view tells, while the tab is visible and focused).
+   * @param {string} key @param {number} offset
+   */
+  seen(key, offset) {
+    if (key === this.state.current && this.reads.saw(key, offset)) this.render();
+  }
+
+  /** looking: the tab became visible and focused (what came meanwhile gets the divider), or not. @param {boolean} on */
+  looking(on) {
+    if (on) this.state.reads.returned();
+    else this.state.reads.away();
+    this.render();
   }
 
   /**

@@ -84,8 +84,6 @@ export class ChannelLog {
     this.hasMore = false;
     /** a channelHistory request is in flight */
     this.loadingOlder = false;
-    /** messages from others that arrived while the channel was not open */
-    this.unread = 0;
     /** the stream's epoch from the last join reply, '' when the server sent none */
     this.epoch = '';
     /** the last offset received in order: what a rejoin's since asks to follow */

@@ -2,13 +2,26 @@
 // The longest message the server stores: characters counted as the server
 // counts them (code points), the composer's counter near the limit, and why
 // a longer message is not sent. The limit itself is the app's
-// (ChatApp.maxMessageLength), MAX_MESSAGE_LENGTH of protocol.js until the
-// server names one. Pure: no DOM.
+// (ChatApp.maxMessageLength): the maxMessageLength of the server's ready
+// frame, MAX_MESSAGE_LENGTH of protocol.js when it names none. Pure: no DOM.
+
+import { MAX_MESSAGE_LENGTH } from './protocol.js';
 
 /** The counter shows when this share of the limit, or less, is left. */
 const NEAR_SHARE = 0.1;
 /** ...or at least this many characters before the limit. */
 const NEAR_MIN = 50;
+
+/**
+ * limitOf is the message limit a ready frame names, or the default for a
+ * server that names none (or names nonsense).
+ * @param {any} ready the ready payload
+ * @returns {number}
+ */
+export function limitOf(ready) {
+  const n = ready?.maxMessageLength;
+  return Number.isSafeInteger(n) && n > 0 ? n : MAX_MESSAGE_LENGTH;
+}
 
 /**
  * messageLength is the length of a text as the server counts it: code

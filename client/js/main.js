@@ -8,6 +8,7 @@ import { ReconnectingSocket } from './socket.js';
 import { LAST_SESSION_KEY } from './storage.js';
 import { AuthView } from './views/auth.js';
 import { ChatView } from './views/chat.js';
+import { looking } from './views/seen.js';
 
 /** @type {ChatApp} */
 let app;
@@ -32,6 +33,7 @@ const chat = new ChatView({
   onRetry: (id) => app.retry(id),
   onDiscard: (id) => app.discard(id),
   onEdit: (id) => app.edit(id),
+  onSeen: (key, offset) => app.seen(key, offset),
   onNotifications: async (on) => {
     await notify.setOn(on);
     app.render();
@@ -49,12 +51,18 @@ const notify = new DesktopNotifier({
 app = new ChatApp(socket, { auth, chat, notify });
 app.start();
 socket.start();
+if (!looking()) app.looking(false); // opened in the background
 
 // Back from a network change or a sleeping tab: do not wait for the backoff.
 window.addEventListener('online', () => socket.retryNow());
 document.addEventListener('visibilitychange', () => {
   if (document.visibilityState === 'visible') socket.retryNow();
+  app.looking(looking());
 });
+// The person looks again (what they see is read, what came meanwhile gets
+// the divider), or looks away.
+window.addEventListener('focus', () => app.looking(looking()));
+window.addEventListener('blur', () => app.looking(false));
 
 // Another tab signed in or out: the form offers the last session as it is now.
 window.addEventListener('storage', (ev) => {

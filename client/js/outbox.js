@@ -242,8 +242,8 @@ export class Outbox {
    * keepLost: the server lost its data, the user's account with it. The
    * unsent messages are kept in the tab, marked as not sent with the reason,
    * for whoever signs in next in this tab (the person, with a new account):
-   * General's can be retried; a private one cannot (its recipient is gone
-   * too), it shows in General with its recipient's name.
+   * General's can be retried; a private one (its recipient is gone too)
+   * shows in General, named, and Edit puts its text in the composer.
    * @returns {number} how many were kept
    */
   keepLost() {
@@ -254,7 +254,7 @@ export class Outbox {
       if (o.channel !== GENERAL) {
         const name = st.users.get(o.channel)?.Username;
         k.error = `${LOST_REASON} (a private message${name ? ` to ${name}` : ''}, whose account is gone too)`;
-        k.noRetry = true;
+        k.noRetry = k.editable = true;
       }
       return k;
     });

@@ -58,6 +58,7 @@ export class SessionFlow {
   start() {
     if (this.session) {
       this.app.state.setMe(this.session.userUUID, this.session.username ?? '');
+      this.app.state.current = storage.loadOpenChannel(this.session.userUUID); // a reload comes back to it
       this.app.outbox.load(this.session.userUUID);
       this.showChat();
     } else {
@@ -144,6 +145,7 @@ export class SessionFlow {
     app.outbox.adoptLost();
     this.showChat();
     app.send('users');
+    app.reads.request(); // answered before the join: the divider knows the read position
     app.sync.join(st.current);
     app.outbox.flush();
     if (fromForm) app.views.chat.composer.offerFocus();

@@ -1,11 +1,13 @@
 // @ts-check
 // The client's model of the chat: who I am, the users, each channel's
-// messages (ordered by offset, each once), unread counts, the messages typed
-// here that the server has not confirmed yet, and who is typing. No DOM and
-// no socket: the app feeds it frames and the views read it.
+// messages (ordered by offset, each once), read positions and unread counts
+// (unread.js), the messages typed here that the server has not confirmed
+// yet, and who is typing. No DOM and no socket: the app feeds it frames and
+// the views read it.
 
 import { ChannelLog } from './channel.js';
 import { GENERAL, channelOf } from './protocol.js';
+import { ReadPositions } from './unread.js';
 
 /** @typedef {import('./protocol.js').Message} Message */
 /** @typedef {import('./protocol.js').User} User */
@@ -21,6 +23,8 @@ export class ChatState {
     this.usersTotal = 0;
     /** @type {Map<string, ChannelLog>} */
     this.channels = new Map();
+    /** read positions and unread counts, per channel */
+    this.reads = new ReadPositions();
     /** the open channel's key */
     this.current = GENERAL;
     /** @type {Outgoing[]} */
@@ -111,13 +115,11 @@ export class ChatState {
         a.UUID.localeCompare(b.UUID));
   }
 
-  /**
-   * open makes key the open channel and clears its unread count.
-   * @param {string} key
-   */
+  /** openChannel makes key the open channel; it stays unread until seen (ChatApp.seen). @param {string} key */
   openChannel(key) {
     this.current = key;
-    this.channel(key).unread = 0;
+    this.channel(key);
+    this.reads.opened(key);
   }
 
   /**
@@ -144,14 +146,17 @@ export class ChatState {
    * @returns {{added: Message[], reset: boolean}}
    */
   applyJoin(key, messages, info = {}) {
-    const r = this.channel(key).join(messages, info);
+    const log = this.channel(key);
+    const r = log.join(messages, info);
+    this.reads.arrived(key, Math.max(log.last, typeof info.offset === 'number' ? info.offset : 0));
     this.confirm(messages);
     return r;
   }
 
-  /** dropChannels forgets every channel's messages: they are of data the server lost. */
+  /** dropChannels forgets every channel's messages and read positions: they are of data the server lost. */
   dropChannels() {
     this.channels = new Map();
+    this.reads = new ReadPositions();
   }
 
   /**
@@ -191,7 +196,7 @@ export class ChatState {
     let result;
     if (key === joined && log.loaded) result = log.accept(msg);
     else result = log.extend(msg) ? 'added' : 'duplicate';
-    if (key !== this.current && !own) log.unread++;
+    this.reads.arrived(key, msg.Offset, own);
     return { key, added: result === 'added', own, result };
   }
 
@@ -204,16 +209,15 @@ export class ChatState {
   applyNotify(key, msg) {
     if (msg?.Sender?.UUID) this.upsertUser(msg.Sender, false);
     const log = this.channel(key);
-    if (msg) log.extend(msg);
-    if (key !== this.current && msg?.SenderUUID !== this.me?.UUID) log.unread++;
-    if (msg) this.typing.delete(msg.SenderUUID);
+    if (!msg) return;
+    log.extend(msg);
+    this.reads.arrived(key, msg.Offset, msg.SenderUUID === this.me?.UUID);
+    this.typing.delete(msg.SenderUUID);
   }
 
   /** unreadTotal is the sum of the unread counts. */
   unreadTotal() {
-    let n = 0;
-    for (const log of this.channels.values()) n += log.unread;
-    return n;
+    return this.reads.total();
   }
 
   /**

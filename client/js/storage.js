@@ -2,7 +2,8 @@
 // What survives a reload. Each tab has its own session (access key), kept in
 // sessionStorage, so two tabs can be two users. The session a tab signed in
 // with is also kept in localStorage as the last session, which a new tab
-// offers to continue. A tab's unsent messages are in its sessionStorage.
+// offers to continue. A tab's unsent messages and its open channel (a
+// reload comes back to it) are in its sessionStorage.
 // Whether desktop notifications are on is the browser's, in localStorage.
 // Storage can be missing or full (private windows): then nothing is kept,
 // and nothing fails.
@@ -28,6 +29,8 @@ const LEGACY_KEY = 'chat.session';
 const OUTBOX_PREFIX = 'chat.outbox.';
 /** Unsent messages kept from data the server lost, in sessionStorage. */
 const LOST_OUTBOX_KEY = 'chat.outbox.lost';
+/** The tab's open channel, in sessionStorage. */
+const CHANNEL_KEY = 'chat.channel';
 /** Whether the person turned desktop notifications on, in localStorage. */
 const NOTIFY_KEY = 'chat.notifications';
 
@@ -165,6 +168,22 @@ export function loadLostOutbox() {
 /** @param {Outgoing[]} items */
 export function saveLostOutbox(items) {
   write(store('sessionStorage'), LOST_OUTBOX_KEY, items.length ? items : null);
+}
+
+/**
+ * loadOpenChannel returns the channel the tab had open for this user, ''
+ * (General) when none.
+ * @param {string} userUUID
+ * @returns {string}
+ */
+export function loadOpenChannel(userUUID) {
+  const v = read(store('sessionStorage'), CHANNEL_KEY);
+  return v && v.user === userUUID && typeof v.key === 'string' ? v.key : '';
+}
+
+/** @param {string} userUUID @param {string} key '' for General */
+export function saveOpenChannel(userUUID, key) {
+  write(store('sessionStorage'), CHANNEL_KEY, key ? { user: userUUID, key } : null);
 }
 
 /** @returns {boolean} the person turned desktop notifications on in this browser */

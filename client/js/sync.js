@@ -10,6 +10,7 @@
 
 import { RETRY_BACKOFF, backoffDelay } from './backoff.js';
 import { GENERAL, errorText } from './protocol.js';
+import { saveOpenChannel } from './storage.js';
 
 /** @typedef {import('./app.js').ChatApp} ChatApp */
 
@@ -52,6 +53,7 @@ export class ChannelSync {
   join(key) {
     const st = this.app.state;
     st.openChannel(key);
+    if (st.me) saveOpenChannel(st.me.UUID, key);
     this.joined = null;
     if (!this.app.online) return;
     this.app.send('channelJoin', { recipientUUID: key, ...st.positionFor(key) });

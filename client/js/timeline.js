@@ -1,9 +1,9 @@
 // @ts-check
-// What the message list shows, as data: day dividers, messages grouped by
-// sender (the time written once per group, at its first message; the
-// others show theirs on hover or focus), and how many messages arrived
-// below a reader who is reading older ones (the "new messages" button).
-// Pure: no DOM.
+// What the message list shows, as data: day dividers, the "New since you
+// left" divider after the read position, messages grouped by sender (the
+// time written once per group, at its first message; the others show
+// theirs on hover or focus), and how many messages arrived below a reader
+// who is reading older ones (the "new messages" button). Pure: no DOM.
 
 import { dayKey, dayLabel } from './format.js';
 
@@ -16,39 +16,51 @@ export const GROUP_MS = 5 * 60 * 1000;
  * @property {string} key stable across renders (an own message keeps it from "sending" to stored)
  * @property {string} sender the sender's UUID
  * @property {Date} at
+ * @property {number} [offset] a stored message's, 0 or absent for one not stored
  */
 
 /**
  * @template {Row} R
- * @typedef {{kind: 'day', key: string, label: string, at: Date} | {kind: 'msg', key: string, row: R, cont: boolean, showTime: boolean}} Entry
+ * @typedef {{kind: 'day', key: string, label: string, at: Date} | {kind: 'new', key: string} | {kind: 'msg', key: string, row: R, cont: boolean, showTime: boolean}} Entry
  *   cont: the same sender as the message above, within GROUP_MS, on the
  *   same day; showTime: the time is written (the group's first message)
  */
 
 /**
  * layout lays out rows (in order) as the list shows them: a day divider
- * before each day's first message, and each message marked as the start of
- * a group or its continuation.
+ * before each day's first message, the "new" divider before the first
+ * stored message after the read position newAfter (none for 0), and each
+ * message marked as the start of a group or its continuation (a divider
+ * starts a group).
  * @template {Row} R
  * @param {R[]} rows
  * @param {Date} now for the days' labels (Today, Yesterday)
+ * @param {number} [newAfter] the read position the "new" divider follows
  * @returns {Entry<R>[]}
  */
-export function layout(rows, now) {
+export function layout(rows, now, newAfter = 0) {
+  let divider = newAfter > 0;
   /** @type {Entry<R>[]} */
   const out = [];
   const days = new Set();
-  /** @type {R | null} */
+  /** @type {R | null} the message above, for grouping */
   let prev = null;
+  let lastDay = '';
   for (const r of rows) {
     const day = dayKey(r.at);
-    if (!prev || dayKey(prev.at) !== day) {
+    if (day !== lastDay) {
+      lastDay = day;
       // A pending message has the local clock's time, which may fall
       // before the last stored one's day: keys must stay unique.
       let key = 'd:' + day;
       while (days.has(key)) key += '+';
       days.add(key);
       out.push({ kind: 'day', key, label: dayLabel(r.at, now), at: r.at });
+      prev = null;
+    }
+    if (divider && (r.offset ?? 0) > newAfter) {
+      out.push({ kind: 'new', key: 'new' });
+      divider = false;
       prev = null;
     }
     const cont = !!prev && prev.sender === r.sender && r.at.getTime() - prev.at.getTime() < GROUP_MS;

@@ -78,10 +78,13 @@ test('private channels: unread from notify, join by the other UUID', () => {
   const { app, socket } = signIn();
   receive(app, 'channelJoin', { recipientUUID: '', messages: [], users: [] });
   receive(app, 'notify', { recipientUUID: BOB, message: msg(1, BOB, ME) });
-  assert.equal(app.state.channel(BOB).unread, 1);
+  assert.equal(app.state.reads.count(BOB), 1);
   app.open(BOB);
   assert.deepEqual(socket.take('channelJoin'), [{ recipientUUID: BOB }]);
-  assert.equal(app.state.channel(BOB).unread, 0);
+  assert.equal(app.state.reads.count(BOB), 1, 'unread until seen');
+  app.seen(BOB, 1);
+  assert.equal(app.state.reads.count(BOB), 0);
+  assert.deepEqual(socket.take('channelRead'), [{ recipientUUID: BOB, offset: 1 }]);
   app.sendMessage('hi bob');
   assert.deepEqual(socket.take('channelMessage').map((p) => [p.recipientUUID, p.message]), [[BOB, 'hi bob']]);
 });

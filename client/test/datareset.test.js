@@ -64,7 +64,7 @@ test('another data epoch and a 401: plain words, the channels dropped, the unsen
   assert.equal(tabSession().dataEpoch, 'd2');
 });
 
-test('a private message of lost data shows in General, named, with Discard only', () => {
+test('a private message of lost data shows in General, named, with Edit to put its text in the composer', () => {
   const { app, socket, shown } = cutOff();
   app.state.upsertUser({ UUID: BOB, Username: 'Bob', OnLine: true });
   app.open(BOB);
@@ -80,7 +80,11 @@ test('a private message of lost data shows in General, named, with Discard only'
   assert.deepEqual(shownInGeneral.map((o) => o.text), ['for Bob', 'for everyone']);
   assert.match(shownInGeneral[0].error ?? '', /private message to Bob/);
   assert.equal(shownInGeneral[0].noRetry, true, 'its recipient is gone too');
+  assert.equal(shownInGeneral[0].editable, true);
   assert.equal(shownInGeneral[1].noRetry, undefined);
+  app.edit(shownInGeneral[0].clientID);
+  assert.equal(shown.composer, 'for Bob', 'the text is in the composer');
+  assert.deepEqual(app.state.pending('').map((o) => o.text), ['for everyone']);
 });
 
 test('the same data epoch and a 401: the session ended, as before', () => {

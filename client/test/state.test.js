@@ -118,19 +118,21 @@ test('private messages are filed under the other party, from both sides', () => 
   assert.equal(s.applyLive(msg(1, BOB, ME), BOB).key, BOB);
   assert.equal(s.applyLive(msg(2, ME, BOB), BOB).key, BOB);
   assert.deepEqual(offsets(s.channel(BOB).messages), [1, 2]);
-  assert.equal(s.channel(BOB).unread, 0, 'open: nothing unread');
+  assert.equal(s.reads.count(BOB), 0, 'the own message reads what came before it');
 });
 
-test('notify counts unread for a channel that is not open, and opening clears it', () => {
+test('notify counts unread for a channel that is not open; seeing it clears it, opening alone does not', () => {
   const s = signedIn();
   s.applyJoin('', []);
   s.applyNotify(BOB, msg(1, BOB, ME));
   s.applyNotify(BOB, msg(2, BOB, ME));
   s.applyNotify(CAROL, msg(1, CAROL, ME));
-  assert.equal(s.channel(BOB).unread, 2);
+  assert.equal(s.reads.count(BOB), 2);
   assert.equal(s.unreadTotal(), 3);
   s.openChannel(BOB);
-  assert.equal(s.channel(BOB).unread, 0);
+  assert.equal(s.reads.count(BOB), 2);
+  s.reads.saw(BOB, 2);
+  assert.equal(s.reads.count(BOB), 0);
   assert.equal(s.unreadTotal(), 1);
 });
 
@@ -140,7 +142,7 @@ test('a late message of a channel just left counts as unread and keeps the log g
   s.applyJoin(BOB, [msg(1, BOB, ME)]);
   s.openChannel('');
   s.applyLive(msg(2, BOB, ME), '');
-  assert.equal(s.channel(BOB).unread, 1);
+  assert.equal(s.reads.count(BOB), 2, 'never seen: 1 and 2');
   assert.deepEqual(offsets(s.channel(BOB).messages), [1, 2]);
   assert.equal(s.applyLive(msg(5, BOB, ME), '').result, 'duplicate', 'not joined here: no rejoin asked');
   assert.deepEqual(offsets(s.channel(BOB).messages), [1, 2], 'a gap: left for the next join to fill');

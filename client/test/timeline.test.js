@@ -15,7 +15,7 @@ function row(/** @type {string} */ key, /** @type {string} */ sender, /** @type 
 
 /** shape lists each entry as 'day:<label>', '<key>+time' or '<key>' (time on hover). */
 function shape(/** @type {ReturnType<typeof layout>} */ entries) {
-  return entries.map((e) => (e.kind === 'day' ? 'day:' + e.label : e.key + (e.showTime ? '+time' : '')));
+  return entries.map((e) => (e.kind === 'day' ? 'day:' + e.label : e.key + (e.kind === 'msg' && e.showTime ? '+time' : '')));
 }
 
 test('the time is written once per group of one sender, at its first message', () => {

@@ -5,6 +5,7 @@
 // with an ellipsis (the whole name is the button's title).
 
 import { GENERAL } from '../protocol.js';
+import { badgeText } from '../unread.js';
 import { el, setAvatar, setText, show } from './dom.js';
 
 /** @typedef {import('../state.js').ChatState} ChatState */
@@ -76,7 +77,7 @@ export class ChannelListView {
     const focused = document.activeElement;
     rows.forEach((r, i) => {
       const e = this.entry(r.key);
-      const unread = state.channels.get(r.key)?.unread ?? 0;
+      const unread = state.reads.count(r.key);
       setAvatar(e.avatar, r.key, r.name);
       setText(e.name, r.name);
       e.button.dataset.name = r.name;
@@ -84,7 +85,7 @@ export class ChannelListView {
       e.dot.hidden = r.online === null;
       e.dot.classList.toggle('online', !!r.online);
       setText(e.presence, r.online === null ? '' : r.online ? (stale ? ', last seen online' : ', online') : ', offline');
-      setText(e.badge, unread > 99 ? '99+' : String(unread));
+      setText(e.badge, badgeText(unread));
       show(e.badge, unread > 0);
       e.badge.setAttribute('aria-label', `${unread} unread`);
       e.button.classList.toggle('has-unread', unread > 0);

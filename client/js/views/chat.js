@@ -7,6 +7,7 @@
 
 import { GENERAL } from '../protocol.js';
 import { typingText } from '../format.js';
+import { badgeText, titleText } from '../unread.js';
 import { ChannelListView } from './channels.js';
 import { ComposerView } from './composer.js';
 import { byId, el, setAvatar, setText, show } from './dom.js';
@@ -23,6 +24,8 @@ import { MessageListView } from './messages.js';
  * @property {(clientID: string) => void} onRetry
  * @property {(clientID: string) => void} onDiscard
  * @property {(clientID: string) => void} onEdit
+ * @property {(key: string, offset: number) => void} onSeen the person sees
+   the channel's messages up to offset
  * @property {(on: boolean) => Promise<void>} onNotifications settles when
  *   the browser answered
  * @property {() => void} onSignOut
@@ -137,29 +140,31 @@ export class ChatView {
     this.screen.classList.toggle('stale', stale);
     const key = state.current;
     const other = key === GENERAL ? null : state.users.get(key);
-    const name = other ? other.Username : 'General';
+    // A private channel restored by a reload before the users reply: no name yet.
+    const name = other ? other.Username : key === GENERAL ? 'General' : '…';
     setText(this.title, name);
     if (this.title.title !== name) this.title.title = name;
     setAvatar(this.channelAvatar, key, name);
-    if (other) {
-      setText(this.sub, other.OnLine ? 'Online' : 'Offline');
+    if (key !== GENERAL) {
+      setText(this.sub, other?.OnLine ? 'Online' : other ? 'Offline' : '');
     } else {
       const online = [...state.users.values()].filter((u) => u.OnLine).length;
       setText(this.sub, `Everyone · ${online} online`);
     }
     this.sub.classList.toggle('online', !!other?.OnLine);
-    this.composer.setPlaceholder(`Message ${other ? other.Username : 'General'}`);
+    this.composer.setPlaceholder(`Message ${name}`);
     this.composer.setLimit(conn.maxMessageLength);
     this.renderNotify(conn.notify);
 
     this.channels.render(state, stale);
     this.messages.render(state, { online: conn.online, now });
 
-    const elsewhere = state.unreadTotal();
-    setText(this.menuBadge, elsewhere > 99 ? '99+' : String(elsewhere));
-    show(this.menuBadge, elsewhere > 0);
+    const unread = state.unreadTotal();
+    setText(this.menuBadge, badgeText(unread));
+    show(this.menuBadge, unread > 0);
     setText(this.typing, typingText(state.typingIn(key, now.getTime())));
-    document.title = elsewhere > 0 ? `(${elsewhere}) ${name} · Chat` : `${name} · Chat`;
+    const title = titleText(unread, name);
+    if (document.title !== title) document.title = title;
   }
 
   /**

@@ -1,8 +1,9 @@
 // @ts-check
-// One entry of the message list as DOM nodes: a day divider, or a message
-// (its sender, its text with links, its time, and for one not stored yet its
-// state and what can be done: Retry, Edit, Discard). Text goes in as text
-// nodes only; links are <a> elements built here.
+// One entry of the message list as DOM nodes: a day divider, the "New since
+// you left" divider, or a message (its sender, its text with links, its
+// time, and for one not stored yet its state and what can be done: Retry,
+// Edit, Discard). Text goes in as text nodes only; links are <a> elements
+// built here.
 
 import { dayKey, timeLabel } from '../format.js';
 import { splitLinks } from '../links.js';
@@ -41,6 +42,13 @@ export function outStatus(o, online) {
  */
 export function drawDay(at, label) {
   return el('li', { class: 'day', attrs: { 'data-day': dayKey(at) } }, el('span', {}, label));
+}
+
+/** The divider's words: where the messages the person has not seen start. */
+export const NEW_DIVIDER_TEXT = 'New since you left';
+
+export function drawNew() {
+  return el('li', { class: 'new-divider', attrs: { role: 'separator', 'aria-label': NEW_DIVIDER_TEXT } }, el('span', {}, NEW_DIVIDER_TEXT));
 }
 
 /**

@@ -1,17 +1,21 @@
 // @ts-check
-// The message list of the open channel: day dividers, messages grouped by
-// sender (the time written once per group, the others' on hover or focus),
-// links clickable, own messages on the right, unconfirmed ones marked. Nodes
-// are kept by key across renders (an own message keeps its node from
-// "sending" to stored), the scroll position follows the newest message when
-// the reader is at the bottom (also when the pane shrinks) and holds still
-// when older history is added above, where a button counts the messages
-// that arrived below.
+// The message list of the open channel: day dividers, the "New since you
+// left" divider (scrolled to when it appears: the reader starts there),
+// messages grouped by sender (the time written once per group, the others'
+// on hover or focus), links clickable, own messages on the right,
+// unconfirmed ones marked. Nodes are kept by key across renders (an own
+// message keeps its node from "sending" to stored), the scroll position
+// follows the newest message when the reader is at the bottom (also when the
+// pane shrinks) and holds still when older history is added above, where a
+// button counts the messages that arrived below. After each change it tells
+// what the person sees (seen.js): the newest message on screen, while they
+// look.
 
 import { parseTime } from '../format.js';
 import { countArrived, jumpText, layout } from '../timeline.js';
 import { byId, setText, show } from './dom.js';
-import { drawDay, drawMessage, outStatus } from './message.js';
+import { drawDay, drawMessage, drawNew, outStatus } from './message.js';
+import { looking, newestOnScreen } from './seen.js';
 
 /** @typedef {import('../state.js').ChatState} ChatState */
 
@@ -32,7 +36,8 @@ const BOTTOM_SLACK = 48;
 
 export class MessageListView {
   /**
-   * @param {{onLoadOlder: () => void, onRetry: (clientID: string) => void, onDiscard: (clientID: string) => void, onEdit: (clientID: string) => void}} handlers
+   * @param {{onLoadOlder: () => void, onRetry: (clientID: string) => void, onDiscard: (clientID: string) => void,
+   *   onEdit: (clientID: string) => void, onSeen: (key: string, offset: number) => void}} handlers
    */
   constructor(handlers) {
     this.handlers = handlers;
@@ -58,11 +63,14 @@ export class MessageListView {
     this.arrived = 0;
     /** the reader was at the bottom when last seen: a smaller pane keeps them there */
     this.pinned = true;
+    /** the placing of the "new" divider shown last (ReadPositions.divider.placed) */
+    this.placed = 0;
 
     this.scroller.addEventListener('scroll', () => {
       this.pinned = this.atBottom();
       if (this.pinned) this.clearArrived();
       if (this.scroller.scrollTop < TOP_SLACK && this.canLoadOlder) this.handlers.onLoadOlder();
+      this.reportSeen();
     }, { passive: true });
     this.loadOlder.addEventListener('click', () => this.handlers.onLoadOlder());
     this.jump.addEventListener('click', () => {
@@ -82,6 +90,7 @@ export class MessageListView {
     if (typeof ResizeObserver === 'function') {
       new ResizeObserver(() => {
         if (this.pinned && !this.atBottom()) this.scroller.scrollTop = this.scroller.scrollHeight;
+        this.reportSeen();
       }).observe(this.scroller);
     }
   }
@@ -95,6 +104,29 @@ export class MessageListView {
     this.scroller.scrollTop = this.scroller.scrollHeight;
     this.pinned = true;
     this.clearArrived();
+  }
+
+  /**
+   * toDivider scrolls the "new" divider to the top of the pane, or to the
+   * bottom when what follows it fits.
+   * @param {HTMLElement} divider
+   */
+  toDivider(divider) {
+    const s = this.scroller;
+    const top = s.scrollTop + divider.getBoundingClientRect().top - s.getBoundingClientRect().top - 8;
+    if (top >= s.scrollHeight - s.clientHeight) {
+      this.toBottom();
+      return;
+    }
+    s.scrollTop = top;
+    this.pinned = this.atBottom();
+  }
+
+  /** reportSeen tells the app the newest message on screen, while the person looks. */
+  reportSeen() {
+    if (this.channel === null || !looking()) return;
+    const offset = newestOnScreen(this.scroller, this.list);
+    if (offset > 0) this.handlers.onSeen(this.channel, offset);
   }
 
   clearArrived() {
@@ -118,12 +150,14 @@ export class MessageListView {
       this.clearArrived();
     }
     const stay = switched || this.stick || this.atBottom();
-    this.stick = false;
     const anchor = /** @type {HTMLElement | null} */ (this.list.firstElementChild);
     const anchorTop = anchor ? anchor.offsetTop : 0;
 
     const items = this.items(state, ctx);
     this.reconcile(items);
+    const divider = this.nodes.get('new')?.node ?? null;
+    const freshDivider = !!divider && state.reads.divider.placed !== this.placed && !this.stick;
+    if (divider) this.placed = state.reads.divider.placed;
     const before = this.shown;
     this.shown = items.filter((i) => i.message).map((i) => i.key);
 
@@ -137,10 +171,14 @@ export class MessageListView {
     show(this.start, atStart);
     if (atStart) {
       const other = state.current ? state.users.get(state.current)?.Username : '';
-      setText(this.start, other ? `This is the start of your private conversation with ${other}.` : 'This is the start of General, the channel everyone sees.');
+      setText(this.start, !state.current ? 'This is the start of General, the channel everyone sees.'
+        : `This is the start of your private conversation${other ? ` with ${other}` : ''}.`);
     }
 
-    if (stay) {
+    this.stick = false;
+    if (stay && divider && freshDivider) {
+      this.toDivider(divider);
+    } else if (stay) {
       this.toBottom();
     } else {
       if (anchor && anchor.isConnected) this.scroller.scrollTop += anchor.offsetTop - anchorTop;
@@ -150,6 +188,7 @@ export class MessageListView {
         show(this.jump, true);
       }
     }
+    this.reportSeen();
   }
 
   /**
@@ -173,8 +212,9 @@ export class MessageListView {
     for (const o of state.pending(state.current)) {
       rows.push({ key: 'c:' + o.clientID, sender: me, name: state.me?.Username ?? '', text: o.text, at: parseTime(o.createdAt), own: true, offset: 0, out: o });
     }
-    return layout(rows, ctx.now).map((e) => {
+    return layout(rows, ctx.now, state.reads.dividerFor(state.current)).map((e) => {
       if (e.kind === 'day') return { key: e.key, sig: e.label, message: false, draw: () => drawDay(e.at, e.label) };
+      if (e.kind === 'new') return { key: e.key, sig: 'new', message: false, draw: drawNew };
       const { row, cont, showTime } = e;
       const status = row.out ? outStatus(row.out, ctx.online) : '';
       return {
