@@ -61,7 +61,19 @@ type Config struct {
 	SignInTimeout       time.Duration `envconfig:"SIGNIN_TIMEOUT" default:"10s" desc:"a websocket not signed in this long after it opened or signed out is closed with 1008; 0 for never"`
 	SocketsPerAddress   int           `envconfig:"MAX_SOCKETS_PER_ADDRESS" default:"100" desc:"open websockets one client address may hold on one instance; more are refused with 429; 0 for no cap"`
 	TrustedProxyHops    int           `envconfig:"TRUSTED_PROXY_HOPS" default:"1" desc:"proxies in front of the server that each append the address they were reached from to X-Forwarded-For: the client address is the entry this many from the end (1: Cloud Run's front end; 2: a load balancer in front of it; 0: the socket's peer, cmd/local's default)"`
-	LimitExemptNetworks string        `envconfig:"LIMIT_EXEMPT_NETWORKS" desc:"comma-separated client networks (CIDR) that no per-address limit applies to (cmd/local's default: loopback)"`
+	LimitExemptNetworks string        `envconfig:"LIMIT_EXEMPT_NETWORKS" desc:"comma-separated client networks (CIDR) that no per-address limit applies to, nor any limit shared in Redis (cmd/local's default: loopback)"`
+	BcryptConcurrency   int           `envconfig:"BCRYPT_CONCURRENCY" default:"0" desc:"password hashes (bcrypt) one instance computes at once; a sign-in beyond gets 429 at once; 0 for half the CPUs (GOMAXPROCS/2), at least 1"`
+
+	// Abuse limits shared by every instance, in Redis: N/period, 0 for none.
+	SignInPerAddress  Rate          `envconfig:"LIMIT_SIGNIN_PER_ADDRESS" default:"30/1m" desc:"password sign-ins and sign-ups from one client address (an IPv6 /64)"`
+	SignInPerUsername Rate          `envconfig:"LIMIT_SIGNIN_PER_USERNAME" default:"10/1m" desc:"password sign-ins of one username, from any address"`
+	SignUpsPerAddress Rate          `envconfig:"LIMIT_SIGNUPS_PER_ADDRESS" default:"10/1h" desc:"new accounts (signUp, or a signIn that creates) from one client address"`
+	MessagesPerUser   Rate          `envconfig:"LIMIT_MESSAGES_PER_USER" default:"30/10s" desc:"channelMessage of one user, over all their connections on every instance and HTTP"`
+	CallsPerKey       Rate          `envconfig:"LIMIT_CALLS_PER_KEY" default:"120/1m" desc:"HTTP function calls with one access key"`
+	CallsPerAddress   Rate          `envconfig:"LIMIT_CALLS_PER_ADDRESS" default:"300/1m" desc:"HTTP function calls from one client address"`
+	FailedPasswords   int           `envconfig:"LIMIT_FAILED_PASSWORDS" default:"5" desc:"wrong passwords for one username (since its last good one, within twice LIMIT_PASSWORD_MAX_LOCK) that lock it; 0 for no lock"`
+	PasswordLock      time.Duration `envconfig:"LIMIT_PASSWORD_LOCK" default:"30s" desc:"first lock of a username after LIMIT_FAILED_PASSWORDS wrong passwords; each further one doubles it"`
+	PasswordMaxLock   time.Duration `envconfig:"LIMIT_PASSWORD_MAX_LOCK" default:"1h" desc:"longest lock of a username"`
 
 	// Presence.
 	PresenceRefresh time.Duration `envconfig:"PRESENCE_REFRESH" default:"30s" desc:"how often an instance renews its users' presence"`
@@ -112,6 +124,9 @@ func DefaultConfig() Config {
 		case time.Duration:
 			d, _ := time.ParseDuration(def)
 			f.SetInt(int64(d))
+		case Rate:
+			r, _ := ParseRate(def)
+			f.Set(reflect.ValueOf(r))
 		}
 	}
 	return c
@@ -162,6 +177,12 @@ func (c Config) Validate() error {
 	}
 	if c.SignInTimeout < 0 || c.SocketsPerAddress < 0 || c.TrustedProxyHops < 0 {
 		errs = append(errs, fmt.Errorf("config: SIGNIN_TIMEOUT, MAX_SOCKETS_PER_ADDRESS and TRUSTED_PROXY_HOPS must not be negative"))
+	}
+	if c.BcryptConcurrency < 0 || c.FailedPasswords < 0 {
+		errs = append(errs, fmt.Errorf("config: BCRYPT_CONCURRENCY and LIMIT_FAILED_PASSWORDS must not be negative"))
+	}
+	if c.FailedPasswords > 0 && (c.PasswordLock < time.Millisecond || c.PasswordMaxLock < c.PasswordLock) {
+		errs = append(errs, fmt.Errorf("config: LIMIT_PASSWORD_LOCK must be 1ms or more and LIMIT_PASSWORD_MAX_LOCK at least as long"))
 	}
 	if _, err := ParseNetworks(c.LimitExemptNetworks); err != nil {
 		errs = append(errs, fmt.Errorf("config: LIMIT_EXEMPT_NETWORKS: %w", err))

@@ -211,8 +211,13 @@ func (c *Conn) process(dispatch func(context.Context, *Conn, []byte), limit *buc
 		return true
 	}
 	c.hub.node.metrics.MessagesIn.Add(1)
-	if !limit.take(time.Now()) {
+	if now := time.Now(); !limit.take(now) {
 		c.Reply(ErrorFrameFor(CodeRateLimited, "too many requests: slow down", data))
+		if limit.refuse(now) {
+			c.log.Info("closing a connection that kept going after 429", "refusals", refusalsToClose)
+			c.closeWith(websocket.ClosePolicyViolation, "too many requests refused: slow down")
+			return false
+		}
 		return true
 	}
 	c.handle(dispatch, data)

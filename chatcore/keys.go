@@ -98,8 +98,8 @@ func (k Keys) Limit(limit, subject string) string {
 func (k Keys) passwordFailures(name string) string { return k.prefix + "{pwfail:" + name + "}" }
 
 // PasswordFailures is a STRING counting the wrong passwords given for a
-// normalised username, forgotten a day after the last one or at a good
-// one.
+// normalised username, forgotten twice LIMIT_PASSWORD_MAX_LOCK after the
+// last one, or at a good one.
 func (k Keys) PasswordFailures(name string) string { return k.passwordFailures(name) + ":count" }
 
 // PasswordLock is a STRING that exists while a normalised username is

@@ -49,7 +49,7 @@ func New(cfg Config, rdb redis.UniversalClient, log *slog.Logger) (*Node, error)
 		log:      log,
 		rdb:      rdb,
 		keys:     NewKeys(cfg.KeyPrefix),
-		store:    NewStore(rdb, cfg),
+		store:    NewStore(rdb, cfg).withLog(log),
 		metrics:  &Metrics{},
 		instance: uuid.NewString(),
 	}

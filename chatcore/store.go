@@ -3,6 +3,7 @@ package chatcore
 import (
 	"crypto/rand"
 	_ "embed"
+	"log/slog"
 	"sync"
 
 	"github.com/redis/go-redis/v9"
@@ -20,11 +21,20 @@ type Store struct {
 	// decoyHash is a bcrypt hash at the configured cost that no password
 	// matches, checked for a sign-in of an unknown name (made on first use).
 	decoyHash func() []byte
+	hashes    hashGate // bounds the bcrypt work of this instance
+	limits    *limits  // the abuse limits shared by every instance
 }
 
 // NewStore returns a store over rdb with cfg's keys and limits.
 func NewStore(rdb redis.UniversalClient, cfg Config) *Store {
-	return &Store{rdb: rdb, keys: NewKeys(cfg.KeyPrefix), cfg: cfg, scripts: loadScripts(), decoyHash: newDecoyHash(cfg.BcryptCost)}
+	return &Store{rdb: rdb, keys: NewKeys(cfg.KeyPrefix), cfg: cfg, scripts: loadScripts(), decoyHash: newDecoyHash(cfg.BcryptCost),
+		hashes: newHashGate(cfg.BcryptConcurrency), limits: newLimits(rdb, cfg)}
+}
+
+// withLog makes the store log to log (the limits' fail-open warnings).
+func (s *Store) withLog(log *slog.Logger) *Store {
+	s.limits.log = log
+	return s
 }
 
 // newDecoyHash returns the hash of a random password at cost, made once.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/netip"
 	"slices"
 	"strings"
 	"time"
@@ -15,6 +16,12 @@ import (
 
 // SignUp creates a user. A taken name (in any case) fails with 409.
 func (s *Store) SignUp(ctx context.Context, username, password string) (User, error) {
+	return s.SignUpFrom(ctx, netip.Addr{}, username, password)
+}
+
+// SignUpFrom is SignUp for a client at the address from, which the
+// per-address limits count (limits.go): sign-ins and new accounts.
+func (s *Store) SignUpFrom(ctx context.Context, from netip.Addr, username, password string) (User, error) {
 	display, key, err := checkCredentials(username, password)
 	if err != nil {
 		return User{}, err
@@ -22,7 +29,12 @@ func (s *Store) SignUp(ctx context.Context, username, password string) (User, er
 	if err := CheckNewPassword(password, s.cfg.MinPasswordLength); err != nil {
 		return User{}, err
 	}
-	u, created, err := s.createUser(ctx, display, key, password)
+	if !s.limits.exempts(from) {
+		if err := s.limits.allow(ctx, s.limits.signInsFrom(from), s.limits.accountsFrom(from)); err != nil {
+			return User{}, err
+		}
+	}
+	u, created, err := s.createUser(ctx, from, display, key, password)
 	if err != nil {
 		return User{}, err
 	}
@@ -38,20 +50,45 @@ func (s *Store) SignUp(ctx context.Context, username, password string) (User, er
 // one, so that neither the answer nor its time tells whether the name
 // exists.
 func (s *Store) SignIn(ctx context.Context, username, password string, create bool) (User, error) {
+	return s.SignInFrom(ctx, netip.Addr{}, username, password, create)
+}
+
+// SignInFrom is SignIn for a client at the address from: the sign-in is
+// counted per address and per username, refused while the username is
+// locked after wrong passwords, and a wrong password counts towards the
+// lock (limits_password.go), unless from is exempt or invalid.
+func (s *Store) SignInFrom(ctx context.Context, from netip.Addr, username, password string, create bool) (User, error) {
 	display, key, err := checkCredentials(username, password)
 	if err != nil {
 		return User{}, err
 	}
+	failed, err := s.limits.beforeSignIn(ctx, from, key)
+	if err != nil {
+		return User{}, err
+	}
+	u, err := s.signIn(ctx, from, display, key, password, create)
+	s.limits.afterSignIn(ctx, from, key, failed, err)
+	return u, err
+}
+
+func (s *Store) signIn(ctx context.Context, from netip.Addr, display, key, password string, create bool) (User, error) {
 	id, err := s.rdb.HGet(ctx, s.keys.UserByName(), key).Result()
 	if errors.Is(err, redis.Nil) {
 		if !create {
-			_ = bcrypt.CompareHashAndPassword(s.decoyHash(), []byte(password))
-			return User{}, ErrBadCredentials
+			return User{}, s.hash(from, func() error {
+				_ = bcrypt.CompareHashAndPassword(s.decoyHash(), []byte(password))
+				return ErrBadCredentials
+			})
 		}
 		if err := CheckNewPassword(password, s.cfg.MinPasswordLength); err != nil {
 			return User{}, err
 		}
-		u, created, err := s.createUser(ctx, display, key, password)
+		if !s.limits.exempts(from) {
+			if err := s.limits.allow(ctx, s.limits.accountsFrom(from)); err != nil {
+				return User{}, err
+			}
+		}
+		u, created, err := s.createUser(ctx, from, display, key, password)
 		if err != nil || created {
 			return u, err
 		}
@@ -68,8 +105,14 @@ func (s *Store) SignIn(ctx context.Context, username, password string, create bo
 	if hash == "" {
 		return User{}, fmt.Errorf("sign in: user %s has no record", id)
 	}
-	if bcrypt.CompareHashAndPassword([]byte(hash), []byte(password)) != nil {
-		return User{}, ErrBadCredentials
+	err = s.hash(from, func() error {
+		if bcrypt.CompareHashAndPassword([]byte(hash), []byte(password)) != nil {
+			return ErrBadCredentials
+		}
+		return nil
+	})
+	if err != nil {
+		return User{}, err
 	}
 	return User{UUID: id, Username: name}, nil
 }
@@ -84,9 +127,12 @@ func checkCredentials(username, password string) (display, key string, err error
 
 // createUser hashes the password and runs the create script. created is
 // false, and the user is the existing one, when the name was taken.
-func (s *Store) createUser(ctx context.Context, display, key, password string) (u User, created bool, err error) {
-	hash, err := bcrypt.GenerateFromPassword([]byte(password), s.cfg.BcryptCost)
-	if err != nil {
+func (s *Store) createUser(ctx context.Context, from netip.Addr, display, key, password string) (u User, created bool, err error) {
+	var hash []byte
+	if err := s.hash(from, func() (err error) {
+		hash, err = bcrypt.GenerateFromPassword([]byte(password), s.cfg.BcryptCost)
+		return err
+	}); err != nil {
 		return User{}, false, fmt.Errorf("hash password: %w", err)
 	}
 	id := uuid.NewString()

@@ -28,6 +28,9 @@ func channelMessage(ctx context.Context, c *Call) error {
 		return err
 	}
 	store := c.Node.Store()
+	if err := store.AllowMessage(ctx, c.Address(), u.UUID); err != nil {
+		return err
+	}
 	ch, recipient, err := store.ChannelFor(ctx, u, p.RecipientUUID)
 	if err != nil {
 		return err

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"net/http"
 	"strconv"
 	"strings"
@@ -26,6 +27,12 @@ func (s *Server) httpFunction(e entry) http.HandlerFunc {
 			writeFrame(w, http.StatusMethodNotAllowed, chatcore.ErrorFrame(http.StatusMethodNotAllowed, "use POST", e.name))
 			return
 		}
+		ctx := r.Context()
+		sess := &httpSession{addr: clientAddress(r, s.node.Config().TrustedProxyHops)}
+		if err := s.node.Store().AllowCall(ctx, sess.addr, accessKey(r)); err != nil {
+			writeError(w, log, e.name, err)
+			return
+		}
 		limit := s.node.Config().ReadLimit
 		body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, int64(limit)))
 		var tooBig *http.MaxBytesError
@@ -40,8 +47,6 @@ func (s *Server) httpFunction(e entry) http.HandlerFunc {
 		if body = bytes.TrimSpace(body); len(body) == 0 {
 			body = nil
 		}
-		sess := &httpSession{}
-		ctx := r.Context()
 		if !e.public {
 			key := accessKey(r)
 			if key == "" {
@@ -56,14 +61,25 @@ func (s *Server) httpFunction(e entry) http.HandlerFunc {
 			err = s.run(ctx, e.name, body, sess, log)
 		}
 		if err != nil {
-			code, text := errorReply(log, e.name, err)
-			log.Debug("function call", "status", code)
-			writeFrame(w, code, chatcore.ErrorFrame(code, text, e.name))
+			writeError(w, log, e.name, err)
 			return
 		}
 		log.Debug("function call", "status", http.StatusOK)
 		writeFrame(w, http.StatusOK, sess.reply)
 	}
+}
+
+// writeError answers a call of the function name that failed with err: its
+// code as status and the error envelope; a refusal by a limit also says
+// when to retry, as retryAfter and as Retry-After.
+func writeError(w http.ResponseWriter, log *slog.Logger, name string, err error) {
+	code, text := errorReply(log, name, err)
+	log.Debug("function call", "status", code)
+	retry := chatcore.RetryAfter(err)
+	if retry > 0 {
+		w.Header().Set("Retry-After", strconv.Itoa(retry))
+	}
+	writeFrame(w, code, chatcore.ErrorFrameRetry(code, text, name, retry))
 }
 
 // accessKey reads the access key of an HTTP call: X-Chat-Access-Key, else

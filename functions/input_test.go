@@ -146,6 +146,17 @@ func TestRateLimitGets429AndTheConnectionGoesOn(t *testing.T) {
 	if e.Code != 429 || e.Request != "channelMessage" || e.ClientID != "m-9" {
 		t.Fatalf("error = %+v, want 429 naming the request and its clientID", e)
 	}
+	// It goes on after a refusal; one that keeps going after ten within a
+	// minute is closed with 1008, its tenth 429 its last frame.
+	for i := 2; i <= 10; i++ {
+		c.Send("users", nil)
+	}
+	for i := 2; i <= 10; i++ {
+		c.ExpectError(429)
+	}
+	if code := c.WaitClosed(); code != websocket.ClosePolicyViolation {
+		t.Fatalf("closed with %d after ten refusals, want %d", code, websocket.ClosePolicyViolation)
+	}
 }
 
 func TestInternalErrorIsGeneric(t *testing.T) {

@@ -2,6 +2,7 @@ package functions
 
 import (
 	"context"
+	"net/netip"
 
 	"github.com/redischat/chat/chatcore"
 )
@@ -32,14 +33,19 @@ type Session interface {
 	Stateless() bool
 }
 
-// wsSession is a websocket connection as a Session.
-type wsSession struct{ *chatcore.Conn }
+// wsSession is a websocket connection as a Session, with the client
+// address its upgrade came from.
+type wsSession struct {
+	*chatcore.Conn
+	addr netip.Addr
+}
 
 func (wsSession) Stateless() bool { return false }
 
 // httpSession is one HTTP function call as a Session: signed in by the
 // access key it carries, answering with its first reply.
 type httpSession struct {
+	addr      netip.Addr
 	user      chatcore.User
 	signedIn  bool
 	accessKey string

@@ -23,7 +23,7 @@ func signIn(ctx context.Context, c *Call) error {
 		return authorize(ctx, c, u, p.AccessKey)
 	}
 	create := c.Node.Config().SignInCreatesUsers && (p.Create == nil || *p.Create)
-	u, err := store.SignIn(ctx, p.Username, p.Password, create)
+	u, err := store.SignInFrom(ctx, c.Address(), p.Username, p.Password, create)
 	if err != nil {
 		return err
 	}

@@ -18,7 +18,7 @@ func signUp(ctx context.Context, c *Call) error {
 	if err := c.Decode(&p); err != nil {
 		return err
 	}
-	u, err := c.Node.Store().SignUp(ctx, p.Username, p.Password)
+	u, err := c.Node.Store().SignUpFrom(ctx, c.Address(), p.Username, p.Password)
 	if err != nil {
 		return err
 	}

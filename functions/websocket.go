@@ -4,8 +4,11 @@ import (
 	"context"
 	"log/slog"
 	"net/http"
+	"net/netip"
+	"time"
 
 	"github.com/google/uuid"
+	"github.com/gorilla/websocket"
 
 	"github.com/redischat/chat/chatcore"
 )
@@ -34,19 +37,35 @@ func (s *Server) serveWebsocket(w http.ResponseWriter, r *http.Request) {
 	}
 	id := uuid.NewString()
 	log := s.log.With("session", id)
+	opened := time.Now()
+	log.Debug("websocket opened", "address", addr.String())
+	ended := func() {
+		release()
+		log.Debug("websocket closed", "after", time.Since(opened).Round(time.Millisecond))
+	}
 	// The connection outlives the request: it keeps only its values.
-	_ = s.node.Hub().Serve(context.WithoutCancel(r.Context()), ws, id, log, s.dispatch, release)
+	_ = s.node.Hub().Serve(context.WithoutCancel(r.Context()), ws, id, log, s.dispatcher(addr), ended)
 }
 
-// dispatch handles one frame of a connection through the table.
-func (s *Server) dispatch(ctx context.Context, conn *chatcore.Conn, data []byte) {
-	typ, payload, err := envelope(data)
-	if err == nil {
-		err = s.run(ctx, typ, payload, wsSession{conn}, conn.Log())
-	}
-	if err != nil {
+// dispatcher returns the handler of one connection's frames, from the
+// client address addr: each frame goes through the table, and the
+// connection is closed with 1008 when it keeps going after 429 (address.go).
+func (s *Server) dispatcher(addr netip.Addr) func(context.Context, *chatcore.Conn, []byte) {
+	var refused refusals
+	return func(ctx context.Context, conn *chatcore.Conn, data []byte) {
+		typ, payload, err := envelope(data)
+		if err == nil {
+			err = s.run(ctx, typ, payload, wsSession{conn, addr}, conn.Log())
+		}
+		if err == nil {
+			return
+		}
 		code, text := errorReply(conn.Log(), typ, err)
-		conn.Reply(chatcore.ErrorFrameFor(code, text, data))
+		conn.Reply(chatcore.ErrorFrameForRetry(code, text, data, chatcore.RetryAfter(err)))
+		if code == chatcore.CodeRateLimited && refused.add(time.Now()) {
+			conn.Log().Info("closing a connection that kept going after 429", "address", addr.String(), "refusals", refusalsToClose)
+			conn.Close(websocket.ClosePolicyViolation, "too many requests refused: wait as retryAfter says")
+		}
 	}
 }
 

@@ -162,6 +162,9 @@ type ErrorPayload struct {
 	Message  string `json:"message"`
 	Request  string `json:"request"`
 	ClientID string `json:"clientID"`
+	// RetryAfter is the seconds after which a request refused with 429
+	// may be retried, when the server says.
+	RetryAfter int `json:"retryAfter"`
 }
 
 // NoFrame fails if a frame other than those of the skip types arrives
