@@ -5,8 +5,8 @@ import (
 	"sync"
 )
 
-// sockets counts the open websockets of each client address on this
-// instance, so that one address cannot take the instance's connection
+// sockets counts the open websockets of each client address (an IPv6
+// client's /64) on this instance, so that one address cannot take the instance's connection
 // slots (MAX_SOCKETS_PER_ADDRESS). Networks in LIMIT_EXEMPT_NETWORKS are
 // not counted.
 type sockets struct {
@@ -14,12 +14,12 @@ type sockets struct {
 	exempt Networks
 
 	mu   sync.Mutex
-	open map[netip.Addr]int
+	open map[string]int // by addressSubject
 }
 
 func newSockets(cfg Config) *sockets {
 	exempt, _ := ParseNetworks(cfg.LimitExemptNetworks) // Validate has checked it
-	return &sockets{max: cfg.SocketsPerAddress, exempt: exempt, open: map[netip.Addr]int{}}
+	return &sockets{max: cfg.SocketsPerAddress, exempt: exempt, open: map[string]int{}}
 }
 
 // Admit counts a new websocket of addr and returns the function that
@@ -31,19 +31,20 @@ func (h *Hub) Admit(addr netip.Addr) (release func(), ok bool) {
 	if s.max == 0 || !addr.IsValid() || s.exempt.Contains(addr) {
 		return func() {}, true
 	}
+	key := addressSubject(addr) // an IPv6 client counts as its /64, as in the limits
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.open[addr] >= s.max {
+	if s.open[key] >= s.max {
 		return nil, false
 	}
-	s.open[addr]++
+	s.open[key]++
 	var once sync.Once
 	return func() {
 		once.Do(func() {
 			s.mu.Lock()
 			defer s.mu.Unlock()
-			if s.open[addr]--; s.open[addr] <= 0 {
-				delete(s.open, addr)
+			if s.open[key]--; s.open[key] <= 0 {
+				delete(s.open, key)
 			}
 		})
 	}, true

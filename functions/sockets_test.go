@@ -80,6 +80,15 @@ func TestSocketsPerAddress(t *testing.T) {
 	if _, status, _ := dialFrom(t, a.URL(), "192.0.2.2"); status != 0 {
 		t.Fatalf("another address refused: %d", status)
 	}
+	// An IPv6 client counts as its /64: walking through it gains nothing.
+	dialFrom(t, a.URL(), "2001:db8:1:2::1")
+	dialFrom(t, a.URL(), "2001:db8:1:2::2")
+	if _, status, _ := dialFrom(t, a.URL(), "2001:db8:1:2:ffff::3"); status != http.StatusTooManyRequests {
+		t.Fatalf("a third socket of one /64: %d, want 429", status)
+	}
+	if _, status, _ := dialFrom(t, a.URL(), "2001:db8:1:3::1"); status != 0 {
+		t.Fatalf("another /64 refused: %d", status)
+	}
 	for range 4 {
 		if _, status, _ := dialFrom(t, a.URL(), "198.51.100.7"); status != 0 {
 			t.Fatalf("exempt network refused: %d", status)
