@@ -52,6 +52,7 @@ type Conn struct {
 	waitDone      chan struct{} // closed when it is
 	view          view          // the part of the users listing the client was given (view.go)
 	signInDue     *time.Timer   // closes a connection that stays signed out (SIGNIN_TIMEOUT)
+	refused       refusals      // its last 429s (refusals.go); its reader's and handlers' only
 }
 
 // outFrame is a frame waiting for the writer: a prepared message shared by

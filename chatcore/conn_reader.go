@@ -81,12 +81,7 @@ func (c *Conn) process(dispatch func(context.Context, *Conn, []byte), limit *buc
 	c.hub.node.metrics.MessagesIn.Add(1)
 	if now := time.Now(); !limit.take(now) {
 		c.Reply(ErrorFrameFor(CodeRateLimited, "too many requests: slow down", data))
-		if limit.refuse(now) {
-			c.log.Info("closing a connection that kept going after 429", "refusals", refusalsToClose)
-			c.closeWith(websocket.ClosePolicyViolation, "too many requests refused: slow down")
-			return false
-		}
-		return true
+		return !c.Refused(now)
 	}
 	c.handle(dispatch, data)
 	return true

@@ -2,7 +2,6 @@ package functions
 
 import (
 	"net/netip"
-	"time"
 )
 
 // addressed is a Session that knows its client's address: a websocket
@@ -20,28 +19,3 @@ func (c *Call) Address() netip.Addr {
 
 func (s wsSession) Address() netip.Addr    { return s.addr }
 func (s *httpSession) Address() netip.Addr { return s.addr }
-
-// A websocket that keeps sending after its requests were refused with 429
-// is closed with 1008: its refusalsToClose-th refusal within refusalWindow
-// is its last frame. A client that waits as retryAfter says never gets
-// there; one that ignores it gets there in well under a second.
-const (
-	refusalsToClose = 10
-	refusalWindow   = time.Minute
-)
-
-// refusals remembers when a connection's last requests were refused. It
-// belongs to the connection's dispatch, which runs one request at a time.
-type refusals struct {
-	at   [refusalsToClose - 1]time.Time // the last refusals before this one, a ring
-	next int
-}
-
-// add notes a refusal at now and reports whether it is the
-// refusalsToClose-th within refusalWindow.
-func (r *refusals) add(now time.Time) bool {
-	oldest := r.at[r.next] // the refusal refusalsToClose-1 before this one
-	r.at[r.next] = now
-	r.next = (r.next + 1) % len(r.at)
-	return !oldest.IsZero() && now.Sub(oldest) < refusalWindow
-}

@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/google/uuid"
-	"github.com/gorilla/websocket"
 
 	"github.com/redischat/chat/chatcore"
 )
@@ -51,7 +50,6 @@ func (s *Server) serveWebsocket(w http.ResponseWriter, r *http.Request) {
 // client address addr: each frame goes through the table, and the
 // connection is closed with 1008 when it keeps going after 429 (address.go).
 func (s *Server) dispatcher(addr netip.Addr) func(context.Context, *chatcore.Conn, []byte) {
-	var refused refusals
 	return func(ctx context.Context, conn *chatcore.Conn, data []byte) {
 		typ, payload, err := envelope(data)
 		if err == nil {
@@ -62,9 +60,8 @@ func (s *Server) dispatcher(addr netip.Addr) func(context.Context, *chatcore.Con
 		}
 		code, text := errorReply(conn.Log(), typ, err)
 		conn.Reply(chatcore.ErrorFrameForRetry(code, text, data, chatcore.RetryAfter(err)))
-		if code == chatcore.CodeRateLimited && refused.add(time.Now()) {
-			conn.Log().Info("closing a connection that kept going after 429", "address", addr.String(), "refusals", refusalsToClose)
-			conn.Close(websocket.ClosePolicyViolation, "too many requests refused: wait as retryAfter says")
+		if code == chatcore.CodeRateLimited {
+			conn.Refused(time.Now()) // closes one that keeps going after 429
 		}
 	}
 }
