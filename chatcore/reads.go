@@ -37,18 +37,10 @@ func (s *Store) MarkRead(ctx context.Context, u User, ch Channel, recipientUUID 
 	if err != nil && !errors.Is(err, redis.Nil) {
 		return 0, fmt.Errorf("read position of %s: %w", ch.ID, err)
 	}
-	offset = min(offset, last)
-	res, err := readSet.Run(ctx, s.rdb, []string{s.keys.UserReads(u.UUID)}, recipientUUID, offset, userChannelsLimit+1).Int64Slice()
+	res, err := readSet.Run(ctx, s.rdb, []string{s.keys.UserReads(u.UUID)},
+		recipientUUID, min(offset, last), userChannelsLimit+1, s.keys.UserTopic(u.UUID), skipSession).Int64Slice()
 	if err != nil || len(res) != 2 {
-		return 0, fmt.Errorf("store read position of %s: %w", ch.ID, err)
-	}
-	if res[1] == 1 {
-		frame, _ := Frame("channelRead", map[string]any{"recipientUUID": recipientUUID, "offset": res[0]})
-		h := header{skipSession: skipSession}
-		if err := s.rdb.Publish(ctx, s.keys.UserTopic(u.UUID), h.encode(frame)).Err(); err != nil {
-			// Stored: the other connections see it with their next channels.
-			return res[0], fmt.Errorf("tell the other connections of a read position: %w", err)
-		}
+		return 0, fmt.Errorf("store read position of %s: %w (%v)", ch.ID, err, res)
 	}
 	return res[0], nil
 }

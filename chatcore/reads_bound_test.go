@@ -27,9 +27,9 @@ func TestReadPositionsBounded(t *testing.T) {
 	}
 	readSet, notify := script("read_set.lua"), script("notify.lua")
 
-	reads := cfg.KeyPrefix + "{user:u}:reads"
+	reads, topic := cfg.KeyPrefix+"{user:u}:reads", cfg.KeyPrefix+"user:u:pub"
 	for i := range 10 {
-		got, err := readSet.Run(ctx, rdb, []string{reads}, fmt.Sprintf("peer%d", i), 5, 3).Int64Slice()
+		got, err := readSet.Run(ctx, rdb, []string{reads}, fmt.Sprintf("peer%d", i), 5, 3, topic, "").Int64Slice()
 		if err != nil || got[0] != 5 || got[1] != 1 {
 			t.Fatalf("read_set peer%d: %v %v", i, got, err)
 		}
@@ -37,7 +37,7 @@ func TestReadPositionsBounded(t *testing.T) {
 	if n := rdb.HLen(ctx, reads).Val(); n > 3 {
 		t.Fatalf("%d read positions kept, bound 3", n)
 	}
-	if got, _ := readSet.Run(ctx, rdb, []string{reads}, "peer9", 4, 3).Int64Slice(); got[0] != 5 || got[1] != 0 {
+	if got, _ := readSet.Run(ctx, rdb, []string{reads}, "peer9", 4, 3, topic, "").Int64Slice(); got[0] != 5 || got[1] != 0 {
 		t.Fatalf("read_set backwards = %v, want 5 unchanged", got)
 	}
 

@@ -38,11 +38,8 @@ func channelRead(ctx context.Context, c *Call) error {
 		session = s.SessionID() // this connection has the reply
 	}
 	stored, err := store.MarkRead(ctx, u, ch, *p.RecipientUUID, *p.Offset, session)
-	if err != nil && stored == 0 {
-		return err
-	}
 	if err != nil {
-		c.Log.Warn("read position stored, other connections not told", "err", err)
+		return err
 	}
 	return c.Reply("channelRead", map[string]any{"recipientUUID": *p.RecipientUUID, "offset": stored})
 }
