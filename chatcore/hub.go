@@ -237,8 +237,12 @@ func (h *Hub) endSessions(keys []string) {
 		conns = append(conns, c)
 	}
 	h.mu.Unlock()
+	gone := make(map[string]bool, len(keys))
 	for _, k := range keys {
-		for _, c := range conns {
+		gone[k] = true
+	}
+	for _, c := range conns {
+		if k := c.AccessKey(); gone[k] {
 			c.endSession(hashKey(k), nil)
 		}
 	}
