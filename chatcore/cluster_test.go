@@ -60,12 +60,6 @@ func TestClusterStore(t *testing.T) {
 	var aliceKey, bobKey string
 	var priv chatcore.Channel
 	var hist chatcore.History
-	// known maps a sub-test to why it fails on a cluster today (issue 10).
-	known := map[string]string{
-		"Send_SEND_REPLICAS_1": "sendAndWait (send.go) pipelines WAIT, a keyless command, with the send script; " +
-			"go-redis's ClusterClient sends it to a primary picked in turn, not to the channel's, so WAIT counts " +
-			"another primary's replicas on another connection and confirms writes no replica has",
-	}
 	steps := []struct {
 		name string
 		run  func() error
@@ -270,11 +264,7 @@ func TestClusterStore(t *testing.T) {
 	}
 	for _, st := range steps {
 		t.Run(st.name, func(t *testing.T) {
-			err := st.run()
-			if err != nil && known[st.name] != "" {
-				t.Skipf("known: %s, issue 10 (%v)", known[st.name], err)
-			}
-			if err != nil {
+			if err := st.run(); err != nil {
 				t.Errorf("%s on Redis Cluster: %v", st.name, err)
 			}
 		})

@@ -21,6 +21,7 @@ type Config struct {
 	// Redis. REDIS_URL wins over the separate variables when set.
 	RedisURL        string        `envconfig:"REDIS_URL" desc:"redis:// or rediss:// URL with password and database"`
 	RedisAddress    string        `envconfig:"REDIS_ADDRESS" desc:"host:port of Redis"`
+	RedisCluster    string        `envconfig:"REDIS_CLUSTER_ADDRESSES" desc:"comma-separated host:port seeds of a Redis Cluster (Memorystore for Redis Cluster: its discovery endpoint); selects cluster mode, instead of REDIS_URL and REDIS_ADDRESS"`
 	RedisUsername   string        `envconfig:"REDIS_USERNAME" desc:"Redis ACL user name"`
 	RedisPassword   string        `envconfig:"REDIS_PASSWORD" desc:"Redis AUTH password"`
 	RedisDB         int           `envconfig:"REDIS_DB" default:"0" desc:"Redis database number"`
@@ -189,6 +190,12 @@ func (c Config) Validate() error {
 	}
 	if c.SendReplicas < 0 {
 		errs = append(errs, fmt.Errorf("config: SEND_REPLICAS must not be negative, got %d", c.SendReplicas))
+	}
+	if c.RedisCluster != "" && (c.RedisURL != "" || c.RedisAddress != "") {
+		errs = append(errs, fmt.Errorf("config: REDIS_CLUSTER_ADDRESSES and REDIS_URL or REDIS_ADDRESS are both set: set one"))
+	}
+	if c.RedisCluster != "" && c.RedisDB != 0 {
+		errs = append(errs, fmt.Errorf("config: REDIS_DB must be 0 with REDIS_CLUSTER_ADDRESSES (a cluster has database 0 only), got %d", c.RedisDB))
 	}
 	if c.RedisDB < 0 {
 		errs = append(errs, fmt.Errorf("config: REDIS_DB must not be negative, got %d", c.RedisDB))

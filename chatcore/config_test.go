@@ -130,3 +130,39 @@ func TestRedisOptions(t *testing.T) {
 		t.Fatalf("error %v, want one naming REDIS_ADDRESS", err)
 	}
 }
+
+func TestRedisClusterOptions(t *testing.T) {
+	cfg := DefaultConfig()
+	cfg.RedisCluster = " 10.0.0.5:6379, 10.0.0.6:6379 "
+	cfg.RedisPassword, cfg.RedisTLS, cfg.RedisClientName = "pw", true, "chat-a"
+	opt, err := cfg.RedisClusterOptions()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(opt.Addrs, []string{"10.0.0.5:6379", "10.0.0.6:6379"}) || opt.Password != "pw" ||
+		opt.ClientName != "chat-a" || opt.TLSConfig == nil || opt.TLSConfig.ServerName != "" ||
+		opt.ClusterStateReloadInterval != ClusterStateReload || opt.ReadTimeout != cfg.RedisTimeout {
+		t.Fatalf("options = %+v", opt)
+	}
+	if !cfg.ClusterMode() || !cfg.RedisConfigured() || cfg.Validate() != nil {
+		t.Fatalf("cluster mode %v, configured %v, validate %v", cfg.ClusterMode(), cfg.RedisConfigured(), cfg.Validate())
+	}
+	if name := cfg.RedisName(); name != "cluster 10.0.0.5:6379,10.0.0.6:6379" || strings.Contains(name, "pw") {
+		t.Fatalf("name %q", name)
+	}
+	bad := cfg
+	bad.RedisCluster = "10.0.0.5"
+	if _, err := bad.RedisClusterOptions(); err == nil || !strings.Contains(err.Error(), "REDIS_CLUSTER_ADDRESSES") {
+		t.Fatalf("error %v, want one naming REDIS_CLUSTER_ADDRESSES", err)
+	}
+	both := cfg
+	both.RedisAddress = "10.0.0.3:6379"
+	if err := both.Validate(); err == nil || !strings.Contains(err.Error(), "set one") {
+		t.Fatalf("cluster and address: %v, want an error", err)
+	}
+	db := cfg
+	db.RedisDB = 1
+	if err := db.Validate(); err == nil || !strings.Contains(err.Error(), "REDIS_DB") {
+		t.Fatalf("cluster and REDIS_DB 1: %v, want an error", err)
+	}
+}

@@ -143,9 +143,38 @@ func (s *Store) notify(ctx context.Context, ch Channel, sender, recipient, messa
 // sendAndWait runs the send script and WAIT on one connection (WAIT counts
 // the replicas that have this connection's writes) and returns the
 // script's reply and how many replicas confirmed it.
+//
+// On a cluster both go to the primary of the channel's slot: WAIT carries
+// no key, so the cluster client would send it to any primary, which would
+// count replicas of writes it never had. A slot that moved meanwhile
+// (MOVED) reloads the slot map and tries once more.
 func (s *Store) sendAndWait(ctx context.Context, keys []string, args []any) ([]any, int64, error) {
+	cluster, ok := s.rdb.(*redis.ClusterClient)
+	if !ok {
+		return s.sendAndWaitOn(ctx, s.rdb, keys, args)
+	}
+	for attempt := 0; ; attempt++ {
+		primary, err := cluster.MasterForKey(ctx, keys[0])
+		if err != nil {
+			return nil, 0, err
+		}
+		res, n, err := s.sendAndWaitOn(ctx, primary, keys, args)
+		if err == nil || attempt > 0 || !isMoved(err) {
+			return res, n, err
+		}
+		cluster.ReloadState(ctx)
+	}
+}
+
+// isMoved reports whether err is a cluster redirection: the slot is now
+// served by another node.
+func isMoved(err error) bool {
+	return redis.HasErrorPrefix(err, "MOVED") || redis.HasErrorPrefix(err, "ASK")
+}
+
+func (s *Store) sendAndWaitOn(ctx context.Context, rdb redis.Cmdable, keys []string, args []any) ([]any, int64, error) {
 	run := func(eval func(redis.Pipeliner) *redis.Cmd) ([]any, int64, error) {
-		pipe := s.rdb.Pipeline()
+		pipe := rdb.Pipeline()
 		script := eval(pipe)
 		wait := pipe.Do(ctx, "WAIT", s.cfg.SendReplicas, s.cfg.SendReplicaWait.Milliseconds())
 		_, _ = pipe.Exec(ctx)

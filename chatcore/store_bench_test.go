@@ -18,7 +18,7 @@ import (
 // lowest bcrypt cost: the Redis CHAT_TEST_REDIS_URL names or, without it, a
 // redis-server of the benchmark's own (never the embedded server, whose
 // figures would say nothing about Redis).
-func benchStore(b *testing.B) (*chatcore.Store, *redis.Client, chatcore.Config) {
+func benchStore(b *testing.B) (*chatcore.Store, redis.UniversalClient, chatcore.Config) {
 	b.Helper()
 	cfg := chattest.Config(b)
 	if os.Getenv(chattest.RedisEnv) == "" {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -142,34 +143,56 @@ func TestPubSubReconnectLosesNothing(t *testing.T) {
 // name is name (CLIENT KILL TYPE pubsub would hit the servers of other
 // tests on this Redis). It waits for the connection to exist first: after
 // an earlier kill, the server makes it again by itself.
-func killPubSub(t *testing.T, admin *redis.Client, name string) {
+func killPubSub(t *testing.T, admin redis.UniversalClient, name string) {
 	t.Helper()
 	ctx := context.Background()
 	deadline := time.Now().Add(chattest.Wait)
 	for {
-		list, err := admin.ClientList(ctx).Result()
+		// On a cluster the connection is on one of the nodes: ask each.
+		type found struct {
+			node *redis.Client
+			id   string
+		}
+		var mu sync.Mutex
+		var conns []found
+		err := forEachNode(ctx, admin, func(ctx context.Context, node *redis.Client) error {
+			list, err := node.ClientList(ctx).Result()
+			if err != nil {
+				return err
+			}
+			for _, line := range strings.Split(list, "\n") {
+				if strings.Contains(line, " name="+name+" ") && !strings.Contains(line, " sub=0 ") {
+					mu.Lock()
+					conns = append(conns, found{node, strings.TrimPrefix(strings.Fields(line)[0], "id=")})
+					mu.Unlock()
+				}
+			}
+			return nil
+		})
 		if err != nil {
 			t.Fatal(err)
 		}
-		var ids []string
-		for _, line := range strings.Split(list, "\n") {
-			if strings.Contains(line, " name="+name+" ") && !strings.Contains(line, " sub=0 ") {
-				ids = append(ids, strings.TrimPrefix(strings.Fields(line)[0], "id="))
-			}
-		}
 		switch {
-		case len(ids) == 1:
-			if err := admin.Do(ctx, "CLIENT", "KILL", "ID", ids[0]).Err(); err != nil {
+		case len(conns) == 1:
+			if err := conns[0].node.Do(ctx, "CLIENT", "KILL", "ID", conns[0].id).Err(); err != nil {
 				t.Fatal(err)
 			}
 			return
-		case len(ids) > 1:
-			t.Fatalf("%d pub/sub connections named %s, want 1", len(ids), name)
+		case len(conns) > 1:
+			t.Fatalf("%d pub/sub connections named %s, want 1", len(conns), name)
 		case time.Now().After(deadline):
 			t.Fatalf("no pub/sub connection named %s within %s", name, chattest.Wait)
 		}
 		time.Sleep(10 * time.Millisecond) // polling CLIENT LIST: Redis has no event for it
 	}
+}
+
+// forEachNode runs fn on the single Redis, or on every node of a cluster.
+func forEachNode(ctx context.Context, rdb redis.UniversalClient, fn func(context.Context, *redis.Client) error) error {
+	if c, ok := rdb.(*redis.ClusterClient); ok {
+		return c.ForEachShard(ctx, fn)
+	}
+	return fn(ctx, rdb.(*redis.Client))
 }
 
 // TestDeployDoesNotFlickerPresence: when an instance shuts down, its users

@@ -32,7 +32,8 @@ func TestFunctionsFrameworkServesEveryFunction(t *testing.T) {
 	port := fmt.Sprint(chattest.FreePort(t))
 	child := exec.Command(os.Args[0], "-test.run=^TestFunctionsFrameworkServesEveryFunction$")
 	child.Env = append(os.Environ(), "CHAT_FRAMEWORK_CHILD_PORT="+port, "FUNCTION_TARGET=",
-		"REDIS_URL="+cfg.RedisURL, "KEY_PREFIX="+cfg.KeyPrefix, "BCRYPT_COST=4")
+		"KEY_PREFIX="+cfg.KeyPrefix, "BCRYPT_COST=4")
+	child.Env = append(child.Env, chattest.RedisEnviron(cfg)...)
 	child.Stderr = os.Stderr
 	if err := child.Start(); err != nil {
 		t.Fatal(err)

@@ -1,5 +1,6 @@
 // Command local is the local emulator: the whole chat in one process on
-// 127.0.0.1:5555, against the Redis named by REDIS_URL or REDIS_ADDRESS, or
+// 127.0.0.1:5555, against the Redis named by REDIS_URL or REDIS_ADDRESS (or
+// the cluster REDIS_CLUSTER_ADDRESSES names), or
 // an embedded Redis-compatible server when none is named.
 package main
 
@@ -40,7 +41,7 @@ func run(ctx context.Context, logOut io.Writer) error {
 	localLimits(&cfg)
 	log := chatcore.NewLogger(logOut, cfg)
 	redis.SetLogger(chatcore.RedisLogger{Log: log})
-	data := "Redis at " + redisName(cfg) + " (kept by that Redis)"
+	data := "Redis at " + cfg.RedisName() + " (kept by that Redis)"
 	if !cfg.RedisConfigured() {
 		mr, err := embedredis.Start()
 		if err != nil {
@@ -48,7 +49,7 @@ func run(ctx context.Context, logOut io.Writer) error {
 		}
 		defer mr.Close()
 		cfg.RedisAddress = mr.Addr()
-		data = "in this process's memory (no REDIS_URL or REDIS_ADDRESS set): lost on exit"
+		data = "in this process's memory (no REDIS_URL, REDIS_ADDRESS or REDIS_CLUSTER_ADDRESSES set): lost on exit"
 	}
 	a, err := app.Start(ctx, cfg, log, client.FS, cfg.ListenAddress(defaultAddr))
 	if err != nil {
@@ -59,14 +60,6 @@ func run(ctx context.Context, logOut io.Writer) error {
 	sctx, cancel := context.WithTimeout(context.Background(), cfg.ShutdownTimeout)
 	defer cancel()
 	return a.Shutdown(sctx)
-}
-
-// redisName names the configured Redis without its password.
-func redisName(cfg chatcore.Config) string {
-	if opt, err := cfg.RedisOptions(); err == nil {
-		return opt.Addr
-	}
-	return "(invalid)"
 }
 
 // localLimits gives the single-person emulator its defaults of the

@@ -36,13 +36,13 @@ func run(ctx context.Context, logOut io.Writer) error {
 	log := chatcore.NewLogger(logOut, cfg)
 	redis.SetLogger(chatcore.RedisLogger{Log: log})
 	if !cfg.RedisConfigured() {
-		return fmt.Errorf("config: set REDIS_URL or REDIS_ADDRESS")
+		return fmt.Errorf("config: set REDIS_URL, REDIS_ADDRESS or REDIS_CLUSTER_ADDRESSES")
 	}
 	a, err := app.Start(ctx, cfg, log, client.FS, cfg.ListenAddress(":8080"))
 	if err != nil {
 		return err
 	}
-	log.Info("chat server listening", "addr", a.Addr(), "redis", a.Redis.Options().Addr)
+	log.Info("chat server listening", "addr", a.Addr(), "redis", cfg.RedisName())
 	<-ctx.Done()
 	sctx, cancel := context.WithTimeout(context.Background(), cfg.ShutdownTimeout)
 	defer cancel()

@@ -25,7 +25,7 @@ import (
 // App is a running server.
 type App struct {
 	Node      *chatcore.Node
-	Redis     *redis.Client
+	Redis     redis.UniversalClient
 	cfg       chatcore.Config
 	log       *slog.Logger
 	srv       *http.Server
@@ -55,14 +55,14 @@ func Start(ctx context.Context, cfg chatcore.Config, log *slog.Logger, client fs
 	return a, nil
 }
 
-func start(ctx context.Context, cfg chatcore.Config, log *slog.Logger, client fs.FS, addr string, rdb *redis.Client) (a *App, err error) {
+func start(ctx context.Context, cfg chatcore.Config, log *slog.Logger, client fs.FS, addr string, rdb redis.UniversalClient) (a *App, err error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
 	// Redis down is waited for; Redis refusing us (a wrong password, a
 	// bad database number) is a mistake in the configuration: say so now.
-	if perr := checkRedis(ctx, rdb); perr != nil && !chatcore.Unavailable(perr) {
-		return nil, fmt.Errorf("cannot reach Redis at %s: %w", rdb.Options().Addr, perr)
+	if perr := checkRedis(ctx, cfg); perr != nil && !chatcore.Unavailable(perr) {
+		return nil, fmt.Errorf("cannot reach Redis at %s: %w", cfg.RedisName(), perr)
 	}
 	node, err := chatcore.New(cfg, rdb, log)
 	if err != nil {
@@ -111,13 +111,28 @@ func start(ctx context.Context, cfg chatcore.Config, log *slog.Logger, client fs
 	return a, nil
 }
 
-// checkRedis pings Redis once, without retries and briefly, with rdb's
-// address and credentials: what it answers tells a wrong configuration
-// from a Redis that is not up yet.
-func checkRedis(ctx context.Context, rdb *redis.Client) error {
-	opt := *rdb.Options()
+// checkRedis pings Redis once, without retries and briefly, with the
+// configured address (a cluster's first seed) and credentials: what it
+// answers tells a wrong configuration from a Redis that is not up yet.
+func checkRedis(ctx context.Context, cfg chatcore.Config) error {
+	var opt *redis.Options
+	if cfg.ClusterMode() {
+		copt, err := cfg.RedisClusterOptions()
+		if err != nil {
+			return err
+		}
+		opt = &redis.Options{
+			Addr: copt.Addrs[0], Username: copt.Username, Password: copt.Password,
+			TLSConfig: copt.TLSConfig, ClientName: copt.ClientName,
+		}
+	} else {
+		var err error
+		if opt, err = cfg.RedisOptions(); err != nil {
+			return err
+		}
+	}
 	opt.MaxRetries, opt.DialTimeout, opt.PoolSize, opt.MinIdleConns = -1, 500*time.Millisecond, 1, 0
-	c := redis.NewClient(&opt)
+	c := redis.NewClient(opt)
 	defer c.Close()
 	ctx, cancel := context.WithTimeout(ctx, time.Second)
 	defer cancel()
@@ -137,7 +152,7 @@ func (a *App) watchRedis(ctx context.Context) {
 			cancel()
 			if err == nil {
 				if attempt > 1 {
-					a.log.Info("Redis reachable", "addr", a.Redis.Options().Addr, "attempts", attempt)
+					a.log.Info("Redis reachable", "redis", a.cfg.RedisName(), "attempts", attempt)
 				}
 				return
 			}
@@ -146,7 +161,7 @@ func (a *App) watchRedis(ctx context.Context) {
 			}
 			if time.Since(lastLog) >= window {
 				lastLog = time.Now()
-				a.log.Warn("cannot reach Redis yet, retrying", "addr", a.Redis.Options().Addr, "err", err, "attempt", attempt)
+				a.log.Warn("cannot reach Redis yet, retrying", "redis", a.cfg.RedisName(), "err", err, "attempt", attempt)
 			}
 			select {
 			case <-ctx.Done():

@@ -25,6 +25,15 @@ import (
 // RedisEnv is the variable naming the tests' Redis.
 const RedisEnv = "CHAT_TEST_REDIS_URL"
 
+// ClusterEnv is the variable naming a Redis Cluster (comma-separated
+// host:port seeds) that the tests' servers use instead of RedisEnv's Redis:
+// .ci/run runs the protocol tests once with each.
+const ClusterEnv = "CHAT_TEST_REDIS_CLUSTER"
+
+// Cluster returns the seeds of the tests' Redis Cluster, "" when the tests
+// run on a single Redis.
+func Cluster() string { return os.Getenv(ClusterEnv) }
+
 var embedded = sync.OnceValues(embedredis.Start)
 
 // RedisURL returns the URL of the tests' Redis.
@@ -47,7 +56,11 @@ var unsafeChars = regexp.MustCompile(`[^A-Za-z0-9_.-]+`)
 func Config(t testing.TB) chatcore.Config {
 	t.Helper()
 	cfg := chatcore.DefaultConfig()
-	cfg.RedisURL = RedisURL(t)
+	if seeds := Cluster(); seeds != "" {
+		cfg.RedisCluster = seeds
+	} else {
+		cfg.RedisURL = RedisURL(t)
+	}
 	var b [4]byte
 	_, _ = rand.Read(b[:])
 	cfg.KeyPrefix = "test:" + unsafeChars.ReplaceAllString(t.Name(), "_") + ":" + hex.EncodeToString(b[:]) + ":"
@@ -66,7 +79,7 @@ func Config(t testing.TB) chatcore.Config {
 }
 
 // Client returns a Redis client for cfg, closed when the test ends.
-func Client(t testing.TB, cfg chatcore.Config) *redis.Client {
+func Client(t testing.TB, cfg chatcore.Config) redis.UniversalClient {
 	t.Helper()
 	rdb, err := chatcore.NewRedisClient(cfg)
 	if err != nil {
@@ -84,18 +97,29 @@ func deletePrefix(t testing.TB, cfg chatcore.Config) {
 	defer rdb.Close()
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	iter := rdb.Scan(ctx, 0, cfg.KeyPrefix+"*", 1000).Iterator()
-	var keys []string
-	for iter.Next(ctx) {
-		keys = append(keys, iter.Val())
-	}
-	for len(keys) > 0 {
-		n := min(len(keys), 500)
-		if err := rdb.Del(ctx, keys[:n]...).Err(); err != nil {
-			t.Logf("cleanup of %s: %v", cfg.KeyPrefix, err)
-			return
+	del := func(ctx context.Context, node *redis.Client) error {
+		iter := node.Scan(ctx, 0, cfg.KeyPrefix+"*", 1000).Iterator()
+		var keys []string
+		for iter.Next(ctx) {
+			keys = append(keys, iter.Val())
 		}
-		keys = keys[n:]
+		// One DEL per key, pipelined: a cluster node takes one slot per DEL.
+		pipe := node.Pipeline()
+		for _, k := range keys {
+			pipe.Del(ctx, k)
+		}
+		if _, err := pipe.Exec(ctx); err != nil && len(keys) > 0 {
+			return err
+		}
+		return iter.Err()
+	}
+	if c, ok := rdb.(*redis.ClusterClient); ok {
+		err = c.ForEachMaster(ctx, del)
+	} else {
+		err = del(ctx, rdb.(*redis.Client))
+	}
+	if err != nil {
+		t.Logf("cleanup of %s: %v", cfg.KeyPrefix, err)
 	}
 }
 
@@ -107,4 +131,13 @@ func RequireRealRedis(t testing.TB, why string) {
 	if os.Getenv(RedisEnv) == "" {
 		t.Skipf("needs a real Redis (%s): set %s", why, RedisEnv)
 	}
+}
+
+// RedisEnviron returns the environment variables that point a server
+// process at cfg's Redis: REDIS_URL, or REDIS_CLUSTER_ADDRESSES.
+func RedisEnviron(cfg chatcore.Config) []string {
+	if cfg.RedisCluster != "" {
+		return []string{"REDIS_CLUSTER_ADDRESSES=" + cfg.RedisCluster}
+	}
+	return []string{"REDIS_URL=" + cfg.RedisURL}
 }

@@ -186,7 +186,11 @@ func ping(t *testing.T, env map[string]string) error {
 		return err
 	}
 	// The database number reached is the one configured.
-	if db := rdb.Options().DB; db != 0 {
+	opt, err := cfg.RedisOptions()
+	if err != nil {
+		return err
+	}
+	if db := opt.DB; db != 0 {
 		n, err := rdb.Do(ctx, "CLIENT", "INFO").Text()
 		if err != nil || !strings.Contains(n, " db="+strconv.Itoa(db)+" ") {
 			return fmt.Errorf("client is not on database %d: %q %v", db, n, err)

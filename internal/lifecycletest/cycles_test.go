@@ -100,7 +100,7 @@ func TestConnectionCyclesReturnToBaseline(t *testing.T) {
 // base, until the figures are the same twice in a row (a baseline), or
 // with base, until they are back within tol of it; it returns them. It
 // fails after 15 s, with the goroutines that are left.
-func settle(t *testing.T, a *app.App, admin *redis.Client, name string, base *Figures, tol Figures) Figures {
+func settle(t *testing.T, a *app.App, admin redis.UniversalClient, name string, base *Figures, tol Figures) Figures {
 	t.Helper()
 	deadline := time.Now().Add(15 * time.Second)
 	var prev Figures

@@ -30,7 +30,7 @@ func (f Figures) Within(base, tol Figures) bool {
 
 // Measure reads this process's figures, counting the Redis connections
 // whose client name is name.
-func Measure(ctx context.Context, admin *redis.Client, name string) (Figures, error) {
+func Measure(ctx context.Context, admin redis.UniversalClient, name string) (Figures, error) {
 	fds, err := os.ReadDir("/proc/self/fd")
 	if err != nil {
 		return Figures{}, err
