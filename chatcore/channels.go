@@ -39,7 +39,10 @@ func (s *Store) cachedUser(ctx context.Context, id string) (User, error) {
 	if name, ok := s.names.m.Load(id); ok {
 		return User{UUID: id, Username: name.(string)}, nil
 	}
-	name, err := s.rdb.HGet(ctx, s.keys.UserNames(), id).Result()
+	name, err := s.rdb.HGet(ctx, s.keys.UserNames(UserBucket(id)), id).Result()
+	if errors.Is(err, redis.Nil) {
+		name, err = s.adoptLegacyUser(ctx, id) // an account of the single-slot layout
+	}
 	if errors.Is(err, redis.Nil) {
 		return User{}, ErrNoSuchUser
 	}
@@ -69,14 +72,14 @@ func (s *Store) AddMember(ctx context.Context, ch Channel, userID string) (UserP
 	pipe := s.rdb.Pipeline()
 	pipe.SAdd(ctx, key, ch.Members[0], ch.Members[1])
 	s.addChannels(ctx, pipe, ch)
-	names := pipe.HMGet(ctx, s.keys.UserNames(), ch.Members[0], ch.Members[1])
+	names := s.queueNames(ctx, pipe, ch.Members[:])
 	if _, err := pipe.Exec(ctx); err != nil {
 		return UserPage{}, fmt.Errorf("join %s: %w", ch.ID, err)
 	}
 	var users []User
-	for i, id := range ch.Members {
-		if name, ok := names.Val()[i].(string); ok {
-			users = append(users, User{UUID: id, Username: name})
+	for i, name := range names() {
+		if name != "" {
+			users = append(users, User{UUID: ch.Members[i], Username: name})
 		}
 	}
 	if err := s.markOnline(ctx, users); err != nil {
@@ -91,16 +94,17 @@ func (s *Store) markOnline(ctx context.Context, users []User) error {
 	if len(users) == 0 {
 		return nil
 	}
-	args := []any{"ZMSCORE", s.keys.PresenceByName()}
-	for _, u := range users {
-		args = append(args, sortMember(u.Username, u.UUID))
+	members := make([]string, len(users))
+	for i, u := range users {
+		members[i] = sortMember(u.Username, u.UUID)
 	}
-	res, err := s.rdb.Do(ctx, args...).Slice()
-	if err != nil {
+	pipe := s.rdb.Pipeline()
+	listed := s.queueListedOnline(ctx, pipe, members)
+	if _, err := pipe.Exec(ctx); err != nil {
 		return err
 	}
-	for i := range users {
-		users[i].OnLine = i < len(res) && res[i] != nil
+	for i, on := range listed() {
+		users[i].OnLine = on
 	}
 	return nil
 }

@@ -136,13 +136,20 @@ func TestClusterStore(t *testing.T) {
 			}
 			return nil
 		}},
-		{"IndexUsers", func() error {
-			if err := cc.Del(ctx, keys.UsersSorted()).Err(); err != nil { // data of an older version
+		{"MigrateUsers", func() error {
+			// An account of the single-slot layout, and its copy.
+			legacy := "{users}"
+			if err := errors.Join(
+				cc.HSet(ctx, cfg.KeyPrefix+legacy+":byname", "carol", "c0ffee00-0000-4000-8000-000000000001").Err(),
+				cc.HSet(ctx, cfg.KeyPrefix+legacy+":names", "c0ffee00-0000-4000-8000-000000000001", "Carol").Err(),
+				cc.HSet(ctx, cfg.KeyPrefix+legacy+":user:c0ffee00-0000-4000-8000-000000000001",
+					"username", "Carol", "password", "x", "created", "2020-01-01T00:00:00Z").Err(),
+			); err != nil {
 				return err
 			}
-			n, err := store.IndexUsers(ctx)
-			if err == nil && n != 4 {
-				err = fmt.Errorf("indexed %d users, want 4", n)
+			n, err := store.MigrateUsers(ctx)
+			if err == nil && n != 1 {
+				err = fmt.Errorf("copied %d users, want 1", n)
 			}
 			return err
 		}},

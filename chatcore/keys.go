@@ -1,31 +1,52 @@
 package chatcore
 
-import "strings"
+import (
+	"strconv"
+	"strings"
+)
 
 // Keys builds every Redis key and pub/sub channel name of the service, from
 // one prefix. Keys that a script touches together share a hash tag ({...}),
-// so that each group lives on one Redis Cluster slot: all user records in
-// {users}, all presence in {presence}, each chat channel in {ch:<id>}.
+// so that each group lives on one Redis Cluster slot:
 //
+//   - each chat channel in {ch:<id>};
+//   - each user's notifications, private channels and read positions in
+//     {user:<id>};
+//   - user records and the users listing in Buckets buckets {users:<b>},
+//     a user in the bucket of their ID (UserBucket) and the name index
+//     entry in the bucket of their name: a new user's ID is drawn in the
+//     bucket of their name (NewUserID), so that creating a user is one
+//     script on one slot;
+//   - presence in Buckets buckets {presence:<b>}, by the user ID's bucket;
+//   - each abuse limit's subject in its own slot.
+//
+// No group sits in one slot for all users, so a cluster spreads the load
+// of users and presence over its primaries (up to Buckets of them).
 // The README's "Redis key schema" table documents each key; keep them in step.
 type Keys struct{ prefix string }
 
 // NewKeys returns the key builder for prefix (for example "chat:").
 func NewKeys(prefix string) Keys { return Keys{prefix: prefix} }
 
-// UserByName is a HASH from normalised username to user ID.
-func (k Keys) UserByName() string { return k.prefix + "{users}:byname" }
+func (k Keys) users(b int) string    { return k.prefix + "{users:" + strconv.Itoa(b) + "}" }
+func (k Keys) presence(b int) string { return k.prefix + "{presence:" + strconv.Itoa(b) + "}" }
 
-// UserNames is a HASH from user ID to display username.
-func (k Keys) UserNames() string { return k.prefix + "{users}:names" }
+// UserByName is the HASH, in the bucket of the normalised username
+// nameKey, from normalised username to user ID.
+func (k Keys) UserByName(nameKey string) string { return k.users(NameBucket(nameKey)) + ":byname" }
 
-// UsersSorted is a ZSET of every user, score 0, member
+// UserNames is the HASH of bucket b from user ID to display username.
+func (k Keys) UserNames(b int) string { return k.users(b) + ":names" }
+
+// UsersSorted is the ZSET of the users of bucket b, score 0, member
 // "<lower-case name>\x00<user ID>": the users listing in name order, paged
-// with ZRANGEBYLEX; its ZCARD is the number of users.
-func (k Keys) UsersSorted() string { return k.prefix + "{users}:sorted" }
+// with ZRANGEBYLEX over every bucket at once (listing.go); the sum of their
+// ZCARDs is the number of users.
+func (k Keys) UsersSorted(b int) string { return k.users(b) + ":sorted" }
 
-// User is a HASH with the fields username, password (bcrypt) and created.
-func (k Keys) User(id string) string { return k.prefix + "{users}:user:" + id }
+// User is a HASH with the fields username, password (bcrypt) and created,
+// in the bucket of the user's ID.
+func (k Keys) User(id string) string { return k.users(UserBucket(id)) + ":user:" + id }
 
 // Session is a STRING holding the user ID of an access key, named by the
 // SHA-256 of the key, with a sliding TTL.
@@ -67,24 +88,25 @@ func (k Keys) ClientID(channelID, userID, clientID string) string {
 // persistence) from an ordinary reconnect.
 func (k Keys) DataEpoch() string { return k.prefix + "data:epoch" }
 
-// PresenceOnline is a ZSET of online user IDs scored by the time (Unix ms)
-// their presence expires unless an instance renews it.
-func (k Keys) PresenceOnline() string { return k.prefix + "{presence}:online" }
+// PresenceOnline is the ZSET of bucket b of online user IDs scored by
+// the time (Unix ms) their presence expires unless an instance renews it.
+func (k Keys) PresenceOnline(b int) string { return k.presence(b) + ":online" }
 
-// PresenceByName is a ZSET of the online users, score 0, member as in
-// UsersSorted: the online part of the users listing, in name order.
-func (k Keys) PresenceByName() string { return k.prefix + "{presence}:byname" }
+// PresenceByName is the ZSET of bucket b of the online users, score 0,
+// member as in UsersSorted: the online part of the users listing, in name
+// order.
+func (k Keys) PresenceByName(b int) string { return k.presence(b) + ":byname" }
 
 // PresenceSweeper is a STRING held for one PRESENCE_REFRESH by the
 // instance that sweeps expired presence, so that one instance sweeps at a
 // time.
-func (k Keys) PresenceSweeper() string { return k.prefix + "{presence}:sweeper" }
+func (k Keys) PresenceSweeper() string { return k.prefix + "presence:sweeper" }
 
-// PresenceUser is a HASH of one user's presence: "u" the user's JSON, "k"
-// the user's PresenceByName member, and one
-// field "i:<instance>" per server instance with the user signed in, valued
-// with its expiry (Unix ms).
-func (k Keys) PresenceUser(id string) string { return k.prefix + "{presence}:user:" + id }
+// PresenceUser is a HASH of one user's presence, in the bucket of the
+// user's ID: "u" the user's JSON, "k" the user's PresenceByName member, and
+// one field "i:<instance>" per server instance with the user signed in,
+// valued with its expiry (Unix ms).
+func (k Keys) PresenceUser(id string) string { return k.presence(UserBucket(id)) + ":user:" + id }
 
 // Limit is a STRING of one abuse limit (limit names it: "signin-ip",
 // "msg-user", ...) for one subject (an address, a username, a user ID, an

@@ -5,16 +5,16 @@ import (
 	"encoding/base64"
 	"fmt"
 	"strings"
-	"time"
 
 	"github.com/redis/go-redis/v9"
 )
 
 // The users listing is read a page at a time from two indexes kept for it,
 // never from every user: the online users by name (PresenceByName), then
-// every user by name (UsersSorted) skipping the online ones. A page reads at
-// most a few chunks of either, so its cost does not grow with the number of
-// users. A cursor names where the next page starts.
+// every user by name (UsersSorted) skipping the online ones. Each index is
+// spread over Buckets keys, read together and merged (rangeIndex). A page
+// reads at most a few chunks of either, so its cost does not grow with the
+// number of users. A cursor names where the next page starts.
 
 // sortMember is a user's member in the name indexes: names compare as the
 // listing orders them (case-insensitively, then by ID).
@@ -51,12 +51,9 @@ func (s *Store) ListUsers(ctx context.Context, limit int, cursor, memberOf strin
 	var page UserPage
 	var members []string
 	var onlineN int
+	done := false
 	for reads := 0; reads < listChunks && len(members) < limit; reads++ {
-		index := s.keys.UsersSorted()
-		if online {
-			index = s.keys.PresenceByName()
-		}
-		got, err := s.rdb.ZRangeByLex(ctx, index, &redis.ZRangeBy{Min: lexAfter(from), Max: "+", Count: chunk}).Result()
+		got, more, err := s.rangeIndex(ctx, online, from, chunk)
 		if err != nil {
 			return UserPage{}, fmt.Errorf("list users: %w", err)
 		}
@@ -77,15 +74,15 @@ func (s *Store) ListUsers(ctx context.Context, limit int, cursor, memberOf strin
 				break
 			}
 		}
-		if int64(len(got)) < chunk && (len(got) == 0 || from == got[len(got)-1]) {
+		if !more && (len(got) == 0 || from == got[len(got)-1]) {
 			if !online {
-				from = ""
+				done = true
 				break // the end of the listing
 			}
 			online, from = false, ""
 		}
 	}
-	if from != "" {
+	if !done { // "a" and no member: the offline part from its start
 		page.Next = makeCursor(online, from)
 	}
 	users, total, err := s.describe(ctx, members, onlineN)
@@ -107,15 +104,10 @@ func (s *Store) keepMembers(ctx context.Context, got []string, online bool, memb
 		return keep, nil
 	}
 	pipe := s.rdb.Pipeline()
-	var scores *redis.Cmd // raw ZMSCORE: nil for a member that is absent
+	var listedOnline func() []bool
 	var in *redis.BoolSliceCmd
 	if !online {
-		args := make([]any, 0, len(got)+2)
-		args = append(args, "ZMSCORE", s.keys.PresenceByName())
-		for _, m := range got {
-			args = append(args, m)
-		}
-		scores = pipe.Do(ctx, args...)
+		listedOnline = s.queueListedOnline(ctx, pipe, got)
 	}
 	if memberOf != "" {
 		ids := make([]any, len(got))
@@ -124,18 +116,18 @@ func (s *Store) keepMembers(ctx context.Context, got []string, online bool, memb
 		}
 		in = pipe.SMIsMember(ctx, memberOf, ids...)
 	}
-	if scores == nil && in == nil {
+	if listedOnline == nil && in == nil {
 		return keep, nil
 	}
 	if _, err := pipe.Exec(ctx); err != nil && err != redis.Nil {
 		return nil, fmt.Errorf("list users: filter: %w", err)
 	}
-	var present []any
-	if scores != nil {
-		present, _ = scores.Val().([]any)
+	var present []bool
+	if listedOnline != nil {
+		present = listedOnline()
 	}
 	for i := range got {
-		if i < len(present) && present[i] != nil { // online: listed in the first part
+		if i < len(present) && present[i] { // online: listed in the first part
 			keep[i] = false
 		}
 		if in != nil && !in.Val()[i] {
@@ -149,25 +141,22 @@ func (s *Store) keepMembers(ctx context.Context, got []string, online bool, memb
 // round trip; the first onlineN are online) and reads the total.
 func (s *Store) describe(ctx context.Context, members []string, onlineN int) ([]User, int64, error) {
 	pipe := s.rdb.Pipeline()
-	total := pipe.ZCard(ctx, s.keys.UsersSorted())
-	var names *redis.SliceCmd
-	if len(members) > 0 {
-		ids := make([]string, len(members))
-		for i, m := range members {
-			ids[i] = memberID(m)
-		}
-		names = pipe.HMGet(ctx, s.keys.UserNames(), ids...)
+	total := s.queueUserCount(ctx, pipe)
+	ids := make([]string, len(members))
+	for i, m := range members {
+		ids[i] = memberID(m)
 	}
-	if _, err := pipe.Exec(ctx); err != nil {
+	names := s.queueNames(ctx, pipe, ids)
+	if _, err := pipe.Exec(ctx); err != nil && err != redis.Nil {
 		return nil, 0, fmt.Errorf("list users: names: %w", err)
 	}
 	users := make([]User, 0, len(members))
-	for i, m := range members {
-		if name, ok := names.Val()[i].(string); ok {
-			users = append(users, User{UUID: memberID(m), Username: name, OnLine: i < onlineN})
+	for i, name := range names() {
+		if name != "" {
+			users = append(users, User{UUID: ids[i], Username: name, OnLine: i < onlineN})
 		}
 	}
-	return users, total.Val(), nil
+	return users, total(), nil
 }
 
 func lexAfter(m string) string {
@@ -196,44 +185,4 @@ func parseCursor(c string) (online bool, from string, err error) {
 		return false, "", Errorf(CodeInvalid, "after is not a cursor this server gave")
 	}
 	return b[0] == 'o', string(b[1:]), nil
-}
-
-// IndexUsers adds to UsersSorted the users created before it existed (an
-// older version's data), in batches, once: it returns at once when the
-// index is complete or another instance is at it.
-func (s *Store) IndexUsers(ctx context.Context) (int, error) {
-	pipe := s.rdb.Pipeline()
-	indexed := pipe.ZCard(ctx, s.keys.UsersSorted())
-	users := pipe.HLen(ctx, s.keys.UserNames())
-	if _, err := pipe.Exec(ctx); err != nil {
-		return 0, fmt.Errorf("index users: %w", err)
-	}
-	if indexed.Val() >= users.Val() {
-		return 0, nil
-	}
-	ok, err := s.rdb.SetNX(ctx, s.keys.UsersSorted()+":indexing", "1", time.Minute).Result()
-	if err != nil || !ok {
-		return 0, err
-	}
-	n := 0
-	var cursor uint64
-	for {
-		kv, next, err := s.rdb.HScan(ctx, s.keys.UserNames(), cursor, "*", 500).Result()
-		if err != nil {
-			return n, fmt.Errorf("index users: %w", err)
-		}
-		var zs []redis.Z
-		for i := 0; i+1 < len(kv); i += 2 {
-			zs = append(zs, redis.Z{Member: sortMember(kv[i+1], kv[i])})
-		}
-		if len(zs) > 0 {
-			if err := s.rdb.ZAdd(ctx, s.keys.UsersSorted(), zs...).Err(); err != nil {
-				return n, fmt.Errorf("index users: %w", err)
-			}
-			n += len(zs)
-		}
-		if cursor = next; cursor == 0 {
-			return n, nil
-		}
-	}
 }

@@ -76,7 +76,7 @@ func (n *Node) Start(ctx context.Context) error {
 	n.bridge.Subscribe(n.keys.BroadcastTopic())
 	n.bridge.Subscribe(n.keys.InstanceTopic(n.instance))
 	n.loops.Add(4)
-	go func() { defer n.loops.Done(); n.indexUsers(runCtx) }()
+	go func() { defer n.loops.Done(); n.migrateUsers(runCtx) }()
 	go func() { defer n.loops.Done(); n.bridge.run(runCtx) }()
 	go func() { defer n.loops.Done(); n.presenceLoop(runCtx) }()
 	go func() { defer n.loops.Done(); n.positionLoop(runCtx) }()
@@ -105,16 +105,16 @@ func (n *Node) stopLoops() {
 	n.hub.stopWorkers()
 }
 
-// indexUsers fills the users index for data of an older version, once
-// Redis answers.
-func (n *Node) indexUsers(ctx context.Context) {
+// migrateUsers copies the accounts of an older version's layout into the
+// buckets (migrate_users.go), once Redis answers.
+func (n *Node) migrateUsers(ctx context.Context) {
 	for attempt := 0; ctx.Err() == nil; attempt++ {
 		rctx, cancel := context.WithTimeout(ctx, time.Minute)
-		added, err := n.store.IndexUsers(rctx)
+		added, err := n.store.MigrateUsers(rctx)
 		cancel()
 		if err == nil {
 			if added > 0 {
-				n.log.Info("users index filled", "users", added)
+				n.log.Info("accounts copied from the single-slot layout", "users", added)
 			}
 			return
 		}

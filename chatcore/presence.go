@@ -115,9 +115,22 @@ func (s *Store) SweepPresence(ctx context.Context, period time.Duration) (int, e
 		return 0, err
 	}
 	gone := 0
+	for b := 0; b < Buckets; b++ {
+		n, err := s.sweepBucket(ctx, b)
+		gone += n
+		if err != nil {
+			return gone, err
+		}
+	}
+	return gone, nil
+}
+
+// sweepBucket is SweepPresence on the presence of one bucket.
+func (s *Store) sweepBucket(ctx context.Context, b int) (int, error) {
+	gone := 0
 	for ctx.Err() == nil {
 		now := nowMillis()
-		ids, err := s.rdb.ZRangeByScore(ctx, s.keys.PresenceOnline(), &redis.ZRangeBy{
+		ids, err := s.rdb.ZRangeByScore(ctx, s.keys.PresenceOnline(b), &redis.ZRangeBy{
 			Min: "-inf", Max: strconv.FormatInt(now, 10), Count: sweepBatch,
 		}).Result()
 		if err != nil {
@@ -153,7 +166,8 @@ func (s *Store) SweepPresence(ctx context.Context, period time.Duration) (int, e
 }
 
 func (s *Store) presenceKeys(userID string) []string {
-	return []string{s.keys.PresenceOnline(), s.keys.PresenceUser(userID), s.keys.PresenceByName()}
+	b := UserBucket(userID)
+	return []string{s.keys.PresenceOnline(b), s.keys.PresenceUser(userID), s.keys.PresenceByName(b)}
 }
 
 func (s *Store) presenceSetArgs(instance string, u User, now time.Time) []any {

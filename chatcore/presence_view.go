@@ -20,16 +20,16 @@ type presenceView struct {
 	online   map[string]User
 	changed  map[string]uint64 // user ID -> tick of the last live push about them
 	tick     uint64
-	pending  map[string]User          // changes gathered for the next push, by user
-	order    []string                 // their users, in the order they first changed
-	flushing *time.Timer              // the push of what is gathered
-	markers  map[string]chan struct{} // markers published, by token
-	syncing  sync.Mutex               // one resync at a time
-	synced   bool                     // a resync has filled the view
+	pending  map[string]User    // changes gathered for the next push, by user
+	order    []string           // their users, in the order they first changed
+	flushing *time.Timer        // the push of what is gathered
+	markers  map[string]*marker // markers published, by token
+	syncing  sync.Mutex         // one resync at a time
+	synced   bool               // a resync has filled the view
 }
 
 func newPresenceView(h *Hub) *presenceView {
-	return &presenceView{hub: h, online: map[string]User{}, changed: map[string]uint64{}, pending: map[string]User{}, markers: map[string]chan struct{}{}}
+	return &presenceView{hub: h, online: map[string]User{}, changed: map[string]uint64{}, pending: map[string]User{}, markers: map[string]*marker{}}
 }
 
 // observe records a broadcast frame the bridge read and reports whether it
@@ -118,35 +118,54 @@ func (v *presenceView) version() uint64 {
 	return v.tick
 }
 
+// marker is a marker published and awaited: it is back when every copy
+// published came back.
+type marker struct {
+	left int
+	back chan struct{}
+}
+
 // marker takes a marker of this instance that came back through pub/sub.
 func (v *presenceView) marker(token string) {
 	v.mu.Lock()
 	defer v.mu.Unlock()
-	if c := v.markers[token]; c != nil {
-		close(c)
-		delete(v.markers, token)
+	if m := v.markers[token]; m != nil {
+		if m.left--; m.left == 0 {
+			close(m.back)
+			delete(v.markers, token)
+		}
 	}
 }
 
 // awaitMarker publishes a marker on this instance's topic and waits for it
 // to come back: every presence frame published before is then observed.
+// On a cluster, presence frames come from the primaries of the presence
+// buckets, and pub/sub keeps the order of what one node publishes only:
+// the marker is published on every primary and awaited from each.
 func (v *presenceView) awaitMarker(ctx context.Context) error {
+	n := v.hub.node
 	token := newEpoch()
-	done := make(chan struct{})
+	publishers, err := primaries(ctx, n.rdb)
+	if err != nil {
+		return err
+	}
+	m := &marker{left: len(publishers), back: make(chan struct{})}
 	v.mu.Lock()
-	v.markers[token] = done
+	v.markers[token] = m
 	v.mu.Unlock()
 	defer func() {
 		v.mu.Lock()
 		delete(v.markers, token)
 		v.mu.Unlock()
 	}()
-	n := v.hub.node
-	if err := n.rdb.Publish(ctx, n.keys.InstanceTopic(n.instance), header{}.encode([]byte(token))).Err(); err != nil {
-		return err
+	frame := header{}.encode([]byte(token))
+	for _, p := range publishers {
+		if err := p.Publish(ctx, n.keys.InstanceTopic(n.instance), frame).Err(); err != nil {
+			return err
+		}
 	}
 	select {
-	case <-done:
+	case <-m.back:
 		return nil
 	case <-ctx.Done():
 		return ctx.Err()

@@ -9,7 +9,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/google/uuid"
 	"github.com/redis/go-redis/v9"
 	"golang.org/x/crypto/bcrypt"
 )
@@ -72,7 +71,10 @@ func (s *Store) SignInFrom(ctx context.Context, from netip.Addr, username, passw
 }
 
 func (s *Store) signIn(ctx context.Context, from netip.Addr, display, key, password string, create bool) (User, error) {
-	id, err := s.rdb.HGet(ctx, s.keys.UserByName(), key).Result()
+	id, err := s.rdb.HGet(ctx, s.keys.UserByName(key), key).Result()
+	if errors.Is(err, redis.Nil) {
+		id, err = s.adoptLegacyName(ctx, key) // an account of the single-slot layout
+	}
 	if errors.Is(err, redis.Nil) {
 		if !create {
 			return User{}, s.hash(from, func() error {
@@ -135,9 +137,16 @@ func (s *Store) createUser(ctx context.Context, from netip.Addr, display, key, p
 	}); err != nil {
 		return User{}, false, fmt.Errorf("hash password: %w", err)
 	}
-	id := uuid.NewString()
+	switch id, err := s.adoptLegacyName(ctx, key); {
+	case err == nil:
+		return User{UUID: id, Username: display}, false, nil // taken in the single-slot layout
+	case !errors.Is(err, redis.Nil):
+		return User{}, false, fmt.Errorf("create user: %w", err)
+	}
+	id := NewUserID(key) // in the bucket of the name: one slot for the script
+	b := UserBucket(id)
 	res, err := s.scripts.createUser.Run(ctx, s.rdb,
-		[]string{s.keys.UserByName(), s.keys.UserNames(), s.keys.User(id), s.keys.UsersSorted()},
+		[]string{s.keys.UserByName(key), s.keys.UserNames(b), s.keys.User(id), s.keys.UsersSorted(b)},
 		key, id, display, hash, time.Now().UTC().Format(time.RFC3339Nano), sortMember(display, id)).Slice()
 	if err != nil {
 		return User{}, false, fmt.Errorf("create user: %w", err)
@@ -155,24 +164,23 @@ func (s *Store) UserByID(ctx context.Context, id string) (User, error) {
 	if CheckUserID(id) != nil {
 		return User{}, ErrNoSuchUser
 	}
+	b := UserBucket(id)
 	pipe := s.rdb.Pipeline()
-	name := pipe.HGet(ctx, s.keys.UserNames(), id)
-	score := pipe.ZScore(ctx, s.keys.PresenceOnline(), id)
+	name := pipe.HGet(ctx, s.keys.UserNames(b), id)
+	score := pipe.ZScore(ctx, s.keys.PresenceOnline(b), id)
 	_, err := pipe.Exec(ctx)
-	if errors.Is(name.Err(), redis.Nil) {
-		return User{}, ErrNoSuchUser
-	}
 	if err != nil && !errors.Is(err, redis.Nil) {
 		return User{}, fmt.Errorf("read user %s: %w", id, err)
 	}
-	return User{UUID: id, Username: name.Val(), OnLine: score.Err() == nil && int64(score.Val()) > nowMillis()}, nil
-}
-
-// onlineCmd queues the read of every online user ID on pipe.
-func (s *Store) onlineCmd(ctx context.Context, pipe redis.Cmdable) *redis.StringSliceCmd {
-	return pipe.ZRangeByScore(ctx, s.keys.PresenceOnline(), &redis.ZRangeBy{
-		Min: fmt.Sprintf("(%d", nowMillis()), Max: "+inf",
-	})
+	username := name.Val()
+	if errors.Is(name.Err(), redis.Nil) {
+		if username, err = s.adoptLegacyUser(ctx, id); errors.Is(err, redis.Nil) {
+			return User{}, ErrNoSuchUser
+		} else if err != nil {
+			return User{}, fmt.Errorf("read user %s: %w", id, err)
+		}
+	}
+	return User{UUID: id, Username: username, OnLine: score.Err() == nil && int64(score.Val()) > nowMillis()}, nil
 }
 
 func nowMillis() int64 { return time.Now().UnixMilli() }
@@ -196,20 +204,30 @@ func sortUsers(users []User) {
 // OnlineUsers returns every user online now (for an instance to bring its
 // view of presence up to date after a pub/sub gap).
 func (s *Store) OnlineUsers(ctx context.Context) ([]User, error) {
-	ids, err := s.onlineCmd(ctx, s.rdb).Result()
-	if err != nil {
+	pipe := s.rdb.Pipeline()
+	cmds := make([]*redis.StringSliceCmd, Buckets)
+	after := fmt.Sprintf("(%d", nowMillis())
+	for b := range cmds {
+		cmds[b] = pipe.ZRangeByScore(ctx, s.keys.PresenceOnline(b), &redis.ZRangeBy{Min: after, Max: "+inf"})
+	}
+	if _, err := pipe.Exec(ctx); err != nil && !errors.Is(err, redis.Nil) {
 		return nil, fmt.Errorf("read online users: %w", err)
+	}
+	var ids []string
+	for _, c := range cmds {
+		ids = append(ids, c.Val()...)
 	}
 	users := make([]User, 0, len(ids))
 	for len(ids) > 0 {
 		n := min(len(ids), 1000)
-		names, err := s.rdb.HMGet(ctx, s.keys.UserNames(), ids[:n]...).Result()
-		if err != nil {
+		pipe := s.rdb.Pipeline()
+		names := s.queueNames(ctx, pipe, ids[:n])
+		if _, err := pipe.Exec(ctx); err != nil && !errors.Is(err, redis.Nil) {
 			return nil, fmt.Errorf("read online users' names: %w", err)
 		}
-		for i, id := range ids[:n] {
-			if name, ok := names[i].(string); ok {
-				users = append(users, User{UUID: id, Username: name, OnLine: true})
+		for i, name := range names() {
+			if name != "" {
+				users = append(users, User{UUID: ids[i], Username: name, OnLine: true})
 			}
 		}
 		ids = ids[n:]

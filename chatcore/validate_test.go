@@ -1,6 +1,7 @@
 package chatcore
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -81,15 +82,43 @@ func TestKeysShareHashTags(t *testing.T) {
 	}
 	same := [][]string{
 		{k.ChannelSeq(ch.ID), k.ChannelLog(ch.ID), k.ClientID(ch.ID, "u", "c"), k.ChannelMembers(ch.ID)},
-		{k.UserByName(), k.UserNames(), k.User("u")},
-		{k.PresenceOnline(), k.PresenceUser("u")},
 	}
+	// A new user's ID is drawn in its name's bucket: the create script's
+	// keys share a slot.
+	id := NewUserID("alice")
+	b := UserBucket(id)
+	same = append(same,
+		[]string{k.UserByName("alice"), k.UserNames(b), k.User(id), k.UsersSorted(b)},
+		[]string{k.PresenceOnline(b), k.PresenceUser(id), k.PresenceByName(b)})
 	for _, group := range same {
 		for _, key := range group {
 			if !strings.HasPrefix(key, "p:") || tag(key) != tag(group[0]) {
 				t.Errorf("%s is not in the slot of %s", key, group[0])
 			}
 		}
+	}
+}
+
+// TestBucketsSpread: users and presence are spread over every bucket, so a
+// cluster spreads them over its primaries.
+func TestBucketsSpread(t *testing.T) {
+	counts := make([]int, Buckets)
+	for i := range 16000 {
+		counts[NameBucket(fmt.Sprint("user", i))]++
+	}
+	for b, n := range counts {
+		if n < 800 || n > 1200 { // 1000 each if even
+			t.Errorf("bucket %d holds %d of 16000 names", b, n)
+		}
+	}
+	k := NewKeys("chat:")
+	tags := map[string]bool{}
+	for b := range Buckets {
+		tags[k.UserNames(b)[:strings.Index(k.UserNames(b), "}")]] = true
+		tags[k.PresenceOnline(b)[:strings.Index(k.PresenceOnline(b), "}")]] = true
+	}
+	if len(tags) != 2*Buckets {
+		t.Fatalf("%d distinct hash tags, want %d", len(tags), 2*Buckets)
 	}
 }
 

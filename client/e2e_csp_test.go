@@ -63,7 +63,7 @@ func TestBrowserUnderCSP(t *testing.T) {
 	p.authenticate("sign-in", "Alcie", "alice-password")
 	p.authError("Wrong username or password")
 	p.waitFor("still the form", `document.getElementById('chat-screen').hidden`)
-	if n, err := chattest.Client(t, cfg).ZCard(context.Background(), chatcore.NewKeys(cfg.KeyPrefix).UsersSorted()).Result(); err != nil || n != 1 {
+	if n, err := chatcore.NewStore(chattest.Client(t, cfg), cfg).UserCount(context.Background()); err != nil || n != 1 {
 		t.Fatalf("%d users after a mistyped sign-in (%v), want only Alice: Sign in created one", n, err)
 	}
 

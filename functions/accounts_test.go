@@ -12,7 +12,7 @@ import (
 // Redis itself (a users reply may be a cached first page).
 func userCount(t *testing.T, cfg chatcore.Config) int64 {
 	t.Helper()
-	n, err := chattest.Client(t, cfg).ZCard(context.Background(), chatcore.NewKeys(cfg.KeyPrefix).UsersSorted()).Result()
+	n, err := chatcore.NewStore(chattest.Client(t, cfg), cfg).UserCount(context.Background())
 	if err != nil {
 		t.Fatal(err)
 	}

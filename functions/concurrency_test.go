@@ -79,9 +79,7 @@ func TestSignUpRace(t *testing.T) {
 	if len(ids) != 1 {
 		t.Fatalf("signIn race made %d users, want 1", len(ids))
 	}
-	rdb := chattest.Client(t, cfg)
-	keys := chatcore.NewKeys(cfg.KeyPrefix)
-	if n, err := rdb.HLen(context.Background(), keys.UserNames()).Result(); err != nil || n != 2 {
+	if n, err := chatcore.NewStore(chattest.Client(t, cfg), cfg).UserCount(context.Background()); err != nil || n != 2 {
 		t.Fatalf("users stored = %d (%v), want 2", n, err)
 	}
 }

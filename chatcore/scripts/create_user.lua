@@ -1,6 +1,7 @@
 -- Create a user unless the name is taken, atomically.
 -- KEYS[1] byname hash, KEYS[2] names hash, KEYS[3] the new user's hash,
--- KEYS[4] the sorted users index
+-- KEYS[4] the sorted users index; all in one bucket (NewUserID draws the ID
+-- in the bucket of the name)
 -- ARGV[1] name key, ARGV[2] new user ID, ARGV[3] display name,
 -- ARGV[4] password hash, ARGV[5] creation time, ARGV[6] index member
 -- Returns {1, id} when created, {0, existing id} when the name was taken.

@@ -64,7 +64,7 @@ func TestClusterPubSub(t *testing.T) {
 		t.Fatalf("subscribed on %q; General's topic is on %s\n%s", subNode, generalOwner, c.Describe())
 	}
 	t.Logf("subscribed on %s; General's slot on %s, presence's on %s, bob's on %s", subNode, generalOwner,
-		c.SlotOwner(c.KeySlot(keys.PresenceOnline())), c.SlotOwner(c.KeySlot(keys.UserNotifyLog(bob.UUID))))
+		c.SlotOwner(c.KeySlot(keys.PresenceOnline(chatcore.UserBucket(bob.UUID)))), c.SlotOwner(c.KeySlot(keys.UserNotifyLog(bob.UUID))))
 
 	for _, addr := range c.Addrs() {
 		if addr == subNode {
