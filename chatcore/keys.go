@@ -1,9 +1,6 @@
 package chatcore
 
-import (
-	"strconv"
-	"strings"
-)
+import "strings"
 
 // Keys builds every Redis key and pub/sub channel name of the service, from
 // one prefix. Keys that a script touches together share a hash tag ({...}),
@@ -12,12 +9,13 @@ import (
 //   - each chat channel in {ch:<id>};
 //   - each user's notifications, private channels and read positions in
 //     {user:<id>};
-//   - user records and the users listing in Buckets buckets {users:<b>},
+//   - user records and the users listing in Buckets buckets {users:<b>.<n>},
 //     a user in the bucket of their ID (UserBucket) and the name index
 //     entry in the bucket of their name: a new user's ID is drawn in the
 //     bucket of their name (NewUserID), so that creating a user is one
 //     script on one slot;
-//   - presence in Buckets buckets {presence:<b>}, by the user ID's bucket;
+//   - presence in Buckets buckets {presence:<b>.<n>}, by the user ID's
+//     bucket (slots.go chooses n to spread the buckets over the slots);
 //   - each abuse limit's subject in its own slot.
 //
 // No group sits in one slot for all users, so a cluster spreads the load
@@ -28,8 +26,9 @@ type Keys struct{ prefix string }
 // NewKeys returns the key builder for prefix (for example "chat:").
 func NewKeys(prefix string) Keys { return Keys{prefix: prefix} }
 
-func (k Keys) users(b int) string    { return k.prefix + "{users:" + strconv.Itoa(b) + "}" }
-func (k Keys) presence(b int) string { return k.prefix + "{presence:" + strconv.Itoa(b) + "}" }
+// users and presence are the hash tags of bucket b (slots.go).
+func (k Keys) users(b int) string    { return k.prefix + "{" + userTags[b] + "}" }
+func (k Keys) presence(b int) string { return k.prefix + "{" + presenceTags[b] + "}" }
 
 // UserByName is the HASH, in the bucket of the normalised username
 // nameKey, from normalised username to user ID.

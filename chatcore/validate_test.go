@@ -132,3 +132,21 @@ func TestBucket(t *testing.T) {
 		t.Fatal("refill is not 10 a second")
 	}
 }
+
+// TestKeySlot: KeySlot is Redis Cluster's slot (values from CLUSTER
+// KEYSLOT), and the buckets' tags spread evenly over the slots.
+func TestKeySlot(t *testing.T) {
+	for key, want := range map[string]int{"{users:0}": 15993, "{presence:3}": 16206, "foo": 12182, "a{b}c": 3300, "{}x": 10595, "chat:{ch:general}:log": KeySlot("ch:general")} {
+		if got := KeySlot(key); got != want {
+			t.Errorf("KeySlot(%q) = %d, want %d", key, got, want)
+		}
+	}
+	k := NewKeys("chat:")
+	for b := range Buckets {
+		for _, key := range []string{k.UserNames(b), k.PresenceOnline(b)} {
+			if got := KeySlot(key) * Buckets / 16384; got != b {
+				t.Errorf("%s is in slot %d, in sixteenth %d, want %d", key, KeySlot(key), got, b)
+			}
+		}
+	}
+}
