@@ -12,7 +12,7 @@ import (
 // The users listing is read a page at a time from two indexes kept for it,
 // never from every user: the online users by name (PresenceByName), then
 // every user by name (UsersSorted) skipping the online ones. Each index is
-// spread over Buckets keys, read together and merged (rangeIndex). A page
+// spread over Buckets keys, read together and merged (bucketRange). A page
 // reads at most a few chunks of either, so its cost does not grow with the
 // number of users. A cursor names where the next page starts.
 
@@ -52,8 +52,9 @@ func (s *Store) ListUsers(ctx context.Context, limit int, cursor, memberOf strin
 	var members []string
 	var onlineN int
 	done := false
+	r := s.newBucketRange(online, from, chunk)
 	for reads := 0; reads < listChunks && len(members) < limit; reads++ {
-		got, more, err := s.rangeIndex(ctx, online, from, chunk)
+		got, more, err := r.next(ctx, chunk)
 		if err != nil {
 			return UserPage{}, fmt.Errorf("list users: %w", err)
 		}
@@ -80,6 +81,7 @@ func (s *Store) ListUsers(ctx context.Context, limit int, cursor, memberOf strin
 				break // the end of the listing
 			}
 			online, from = false, ""
+			r = s.newBucketRange(online, from, chunk)
 		}
 	}
 	if !done { // "a" and no member: the offline part from its start
