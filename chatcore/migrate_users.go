@@ -35,7 +35,13 @@ func (s *Store) MigrateUsers(ctx context.Context) (int, error) {
 	if _, err := pipe.Exec(ctx); err != nil {
 		return 0, fmt.Errorf("migrate users: %w", err)
 	}
-	if done.Val() == 1 || old.Val() == 0 {
+	if old.Val() == 0 {
+		// No older version ever ran on this data, so none runs now that
+		// could write the old layout.
+		s.noLegacy.Store(true)
+		return 0, nil
+	}
+	if done.Val() == 1 {
 		return 0, nil
 	}
 	ok, err := s.rdb.SetNX(ctx, s.keys.usersMigrated()+":lock", "1", time.Minute).Result()
@@ -69,6 +75,9 @@ func (s *Store) MigrateUsers(ctx context.Context) (int, error) {
 // normalised username key, copied into the buckets; redis.Nil when there
 // is none.
 func (s *Store) adoptLegacyName(ctx context.Context, key string) (string, error) {
+	if s.noLegacy.Load() {
+		return "", redis.Nil
+	}
 	id, err := s.rdb.HGet(ctx, s.keys.legacyUserByName(), key).Result()
 	if err != nil {
 		return "", err
@@ -82,6 +91,9 @@ func (s *Store) adoptLegacyName(ctx context.Context, key string) (string, error)
 // adoptLegacyUser returns the display name of the old layout's account
 // id, copied into the buckets; redis.Nil when there is none.
 func (s *Store) adoptLegacyUser(ctx context.Context, id string) (string, error) {
+	if s.noLegacy.Load() {
+		return "", redis.Nil
+	}
 	name, err := s.rdb.HGet(ctx, s.keys.legacyUser(id), "username").Result()
 	if err != nil {
 		return "", err

@@ -5,6 +5,7 @@ import (
 	_ "embed"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 
 	"github.com/redis/go-redis/v9"
 	"golang.org/x/crypto/bcrypt"
@@ -23,6 +24,9 @@ type Store struct {
 	decoyHash func() []byte
 	hashes    hashGate // bounds the bcrypt work of this instance
 	limits    *limits  // the abuse limits shared by every instance
+	// noLegacy is set once MigrateUsers found no data of the single-slot
+	// layout: lookups stop asking it (migrate_users.go).
+	noLegacy atomic.Bool
 }
 
 // NewStore returns a store over rdb with cfg's keys and limits.
