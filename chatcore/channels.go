@@ -112,7 +112,7 @@ func (s *Store) markOnline(ctx context.Context, users []User) error {
 // publish sends frame to every connection joined to channelID on every
 // instance, as h says.
 func (s *Store) publish(ctx context.Context, channelID string, h header, frame []byte) error {
-	if err := s.rdb.Publish(ctx, s.keys.ChannelTopic(channelID), h.encode(frame)).Err(); err != nil {
+	if err := publishFrom(ctx, s.rdb, s.keys.ChannelLog(channelID), s.keys.ChannelTopic(channelID), h.encode(frame)); err != nil {
 		return fmt.Errorf("publish to %s: %w", channelID, err)
 	}
 	return nil

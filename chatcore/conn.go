@@ -48,6 +48,8 @@ type Conn struct {
 	joining       bool          // between subscribing and the join reply: live frames wait in pending
 	pending       []outFrame    //
 	lastOffset    int64         // highest message offset sent on the joined channel
+	left          string        // the channel it left last (a notification of a message
+	leftOffset    int64         // it was sent there, up to leftOffset, is not sent again)
 	waitFor       int64         // an offset a handler waits to see sent (its own message)
 	waitDone      chan struct{} // closed when it is
 	view          view          // the part of the users listing the client was given (view.go)

@@ -94,7 +94,8 @@ func (c *Conn) releaseWaiterLocked() {
 // skips.
 func (c *Conn) pushUser(h header, pm *websocket.PreparedMessage) {
 	c.mu.Lock()
-	if h.skipChannel != "" && c.joined && c.channel.ID == h.skipChannel || h.skipSession == c.id {
+	if h.skipChannel != "" && c.joined && c.channel.ID == h.skipChannel || h.skipSession == c.id ||
+		h.skipChannel != "" && h.skipChannel == c.left && h.offset > 0 && h.offset <= c.leftOffset {
 		c.mu.Unlock()
 		return
 	}

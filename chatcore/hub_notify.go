@@ -22,6 +22,7 @@ import (
 type notifyEntry struct {
 	id      string
 	channel string // connections joined to it skip the frame
+	offset  int64  // the message's offset in channel
 	frame   []byte
 }
 
@@ -76,7 +77,7 @@ func (s *shard) userFilled(hu *hubUser, gen uint64, entries []notifyEntry) {
 	hu.filling = false
 	for _, e := range entries {
 		if compareStreamIDs(e.id, hu.notifyPos) > 0 {
-			s.onUserFrame(hu, header{skipChannel: e.channel, notifyID: e.id}, e.frame)
+			s.onUserFrame(hu, header{offset: e.offset, skipChannel: e.channel, notifyID: e.id}, e.frame)
 		}
 	}
 	held := hu.held
@@ -148,7 +149,9 @@ func (s *Store) NotificationsAfter(ctx context.Context, userID, pos string) ([]n
 	for _, e := range es {
 		f, _ := e.Values["f"].(string)
 		ch, _ := e.Values["c"].(string)
-		out = append(out, notifyEntry{id: e.ID, channel: ch, frame: []byte(f)})
+		o, _ := e.Values["o"].(string)
+		offset, _ := strconv.ParseInt(o, 10, 64) // 0 in entries of older versions
+		out = append(out, notifyEntry{id: e.ID, channel: ch, offset: offset, frame: []byte(f)})
 	}
 	return out, nil
 }

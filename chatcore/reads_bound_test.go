@@ -44,7 +44,7 @@ func TestReadPositionsBounded(t *testing.T) {
 	log, index := cfg.KeyPrefix+"{user:u}:notify", cfg.KeyPrefix+"{user:u}:channels"
 	for i := range 10 {
 		if err := notify.Run(ctx, rdb, []string{log, index}, cfg.KeyPrefix+"user:u:pub", "ch", "frame",
-			fmt.Sprintf("m%d", i), 200, 1000+i, fmt.Sprintf("peer%d", i), 3).Err(); err != nil {
+			fmt.Sprintf("m%d", i), 200, 1000+i, fmt.Sprintf("peer%d", i), 3, i+1).Err(); err != nil {
 			t.Fatal(err)
 		}
 	}

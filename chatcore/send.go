@@ -108,7 +108,7 @@ func (s *Store) Send(ctx context.Context, sender User, ch Channel, recipient *Us
 		}
 	}
 	if ch.IsPrivate() && (!sent.Duplicate || s.cfg.SendReplicas > 0) {
-		if err := s.notify(ctx, ch, sender.UUID, recipient.UUID, m.UUID, sent.JSON); err != nil {
+		if err := s.notify(ctx, ch, sender.UUID, recipient.UUID, m.UUID, sent.Offset, sent.JSON); err != nil {
 			// The message is stored and delivered; only the recipient's
 			// other connections miss the notification.
 			return sent, &NotifyError{err}
@@ -130,10 +130,10 @@ const notifyLogLength = 200
 
 // notify records and publishes the notification of a private message to
 // its recipient's connections that are not joined to the channel.
-func (s *Store) notify(ctx context.Context, ch Channel, sender, recipient, messageID string, msg []byte) error {
+func (s *Store) notify(ctx context.Context, ch Channel, sender, recipient, messageID string, offset int64, msg []byte) error {
 	err := s.scripts.notify.Run(ctx, s.rdb, []string{s.keys.UserNotifyLog(recipient), s.keys.UserChannels(recipient)},
 		s.keys.UserTopic(recipient), ch.ID, notifyFrame(sender, msg), messageID, notifyLogLength,
-		time.Now().UnixMilli(), sender, userChannelsLimit).Err()
+		time.Now().UnixMilli(), sender, userChannelsLimit, offset).Err()
 	if err != nil {
 		return fmt.Errorf("notify %s: %w", recipient, err)
 	}
@@ -200,7 +200,7 @@ func (s *Store) sendAndWaitOn(ctx context.Context, rdb redis.Cmdable, keys []str
 // message twice is harmless: receivers drop an offset they have.
 func (s *Store) publishStored(ctx context.Context, ch Channel, sent Sent) error {
 	frame := header{offset: sent.Offset, epoch: sent.Epoch}.encode(messageFrame(sent.JSON))
-	if err := s.rdb.Publish(ctx, s.keys.ChannelTopic(ch.ID), frame).Err(); err != nil {
+	if err := publishFrom(ctx, s.rdb, s.keys.ChannelLog(ch.ID), s.keys.ChannelTopic(ch.ID), frame); err != nil {
 		return fmt.Errorf("send to %s: publish: %w", ch.ID, err)
 	}
 	return nil

@@ -221,6 +221,9 @@ func (c *Conn) leave(ctx context.Context) (Channel, bool) { return c.leaveTellin
 func (c *Conn) leaveTelling(ctx context.Context, tell bool) (Channel, bool) {
 	c.mu.Lock()
 	ch, was, u := c.channel, c.joined, c.user
+	if was {
+		c.left, c.leftOffset = ch.ID, c.lastOffset
+	}
 	c.joined, c.joining, c.pending = false, false, nil
 	c.mu.Unlock()
 	if !was {

@@ -67,7 +67,7 @@ func (s *Store) EndSessions(ctx context.Context, userID, key string) error {
 	}
 	frame, _ := Frame("signOut", map[string]string{"uuid": userID})
 	h := header{revoke: hashKey(key)}
-	if err := s.rdb.Publish(ctx, s.keys.UserTopic(userID), h.encode(frame)).Err(); err != nil {
+	if err := publishFrom(ctx, s.rdb, s.keys.UserNotifyLog(userID), s.keys.UserTopic(userID), h.encode(frame)); err != nil {
 		return fmt.Errorf("sign out the key's connections: %w", err)
 	}
 	return nil
