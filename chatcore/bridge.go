@@ -28,6 +28,9 @@ type bridge struct {
 	onMessage   func(topic string, payload []byte)
 	onConfirmed func(topic string)
 	pingEvery   time.Duration
+	// homeKey names the slot whose primary a cluster's subscriber
+	// connection is made on (home.go).
+	homeKey string
 
 	kick chan struct{} // topics changed, or a new connection needs them all
 
@@ -43,9 +46,9 @@ type topicState struct {
 	ready   chan struct{} // closed when the last SUBSCRIBE sent is confirmed
 }
 
-func newBridge(rdb redis.UniversalClient, log *slog.Logger, m *Metrics) *bridge {
+func newBridge(rdb redis.UniversalClient, log *slog.Logger, m *Metrics, homeKey string) *bridge {
 	return &bridge{
-		rdb: rdb, log: log, metrics: m, pingEvery: 15 * time.Second,
+		rdb: rdb, log: log, metrics: m, pingEvery: 15 * time.Second, homeKey: homeKey,
 		kick: make(chan struct{}, 1), topics: map[string]*topicState{},
 	}
 }
@@ -133,9 +136,10 @@ func (b *bridge) run(ctx context.Context) {
 // connect makes a new pub/sub connection; the command goroutine subscribes
 // every live topic on it.
 func (b *bridge) connect(ctx context.Context) *redis.PubSub {
+	home := b.home(ctx)
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	ps := b.rdb.Subscribe(ctx)
+	ps := home.Subscribe(ctx)
 	if ctx.Err() != nil {
 		_ = ps.Close() // stopped meanwhile: receive fails at once
 	}

@@ -53,7 +53,7 @@ func New(cfg Config, rdb redis.UniversalClient, log *slog.Logger) (*Node, error)
 		metrics:  &Metrics{},
 		instance: uuid.NewString(),
 	}
-	n.bridge = newBridge(rdb, log, n.metrics)
+	n.bridge = newBridge(rdb, log, n.metrics, n.keys.ChannelLog(General().ID))
 	n.hub = newHub(n)
 	n.bridge.onMessage = n.hub.onPublish
 	n.bridge.onConfirmed = n.hub.onConfirmed
