@@ -137,7 +137,12 @@ func (c Config) RedisClusterOptions() (*redis.ClusterOptions, error) {
 		ContextTimeoutEnabled:      true,
 		MaxRetries:                 2,
 		ClusterStateReloadInterval: ClusterStateReload,
-		MaintNotificationsConfig:   &maintnotifications.Config{Mode: maintnotifications.ModeDisabled},
+		// One dial per attempt: a dead primary refuses at once, and
+		// go-redis's five dials 100 ms apart, per retry and per redirect,
+		// held a send until its request timed out (about 5 s) after the
+		// replica had already taken over.
+		DialerRetries:            1,
+		MaintNotificationsConfig: &maintnotifications.Config{Mode: maintnotifications.ModeDisabled},
 	}
 	opt.ReadTimeout, opt.WriteTimeout, opt.DialTimeout = c.redisTimeouts()
 	return opt, nil
@@ -179,7 +184,9 @@ func NewRedisClient(c Config) (redis.UniversalClient, error) {
 		if err != nil {
 			return nil, err
 		}
-		return redis.NewClusterClient(opt), nil
+		cc := redis.NewClusterClient(opt)
+		cc.AddHook(reloadOnNetError{cc})
+		return cc, nil
 	}
 	opt, err := c.RedisOptions()
 	if err != nil {
