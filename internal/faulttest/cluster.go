@@ -38,7 +38,7 @@ type Cluster struct {
 	t     testing.TB
 	cli   string // redis-cli
 	opts  ClusterOptions
-	nodes []*clusterNode // in the order of redis-cli --cluster create
+	nodes []*Redis // in the order of redis-cli --cluster create
 
 	idsMu sync.Mutex
 	ids   map[string]string // addr -> node ID
@@ -69,7 +69,7 @@ func StartCluster(t testing.TB, opts ClusterOptions) *Cluster {
 	dir := t.TempDir()
 	c := &Cluster{t: t, cli: cli, opts: opts, ids: map[string]string{}}
 	for i := range n {
-		c.nodes = append(c.nodes, newClusterNode(bin, ports[2*i], ports[2*i+1],
+		c.nodes = append(c.nodes, newClusterNode(t, bin, ports[2*i], ports[2*i+1],
 			filepath.Join(dir, strconv.Itoa(ports[2*i])), opts.NodeTimeout))
 	}
 	t.Cleanup(c.cleanup)
@@ -80,7 +80,7 @@ func StartCluster(t testing.TB, opts ClusterOptions) *Cluster {
 	}
 	for _, nd := range c.nodes {
 		if err := nd.waitPing(10 * time.Second); err != nil {
-			t.Fatalf("redis-server on %s: %v\n%s", nd.addr(), err, nd.log())
+			t.Fatalf("redis-server on %s: %v\n%s", nd.Addr(), err, nd.Log())
 		}
 	}
 	args := append([]string{"--cluster", "create"}, c.Addrs()...)
@@ -115,7 +115,7 @@ func (c *Cluster) formed() error {
 			}
 		}
 		if len(view) != len(c.nodes) || primaries != c.opts.Primaries || replicas != c.opts.Primaries*c.opts.Replicas {
-			return fmt.Errorf("%s sees %d nodes, %d primaries with slots, %d replicas", nd.addr(), len(view), primaries, replicas)
+			return fmt.Errorf("%s sees %d nodes, %d primaries with slots, %d replicas", nd.Addr(), len(view), primaries, replicas)
 		}
 	}
 	return nil
@@ -126,7 +126,7 @@ func (c *Cluster) formed() error {
 func (c *Cluster) Addrs() []string {
 	out := make([]string, len(c.nodes))
 	for i, nd := range c.nodes {
-		out[i] = nd.addr()
+		out[i] = nd.Addr()
 	}
 	return out
 }
@@ -163,22 +163,22 @@ func (c *Cluster) NewClient(opt *redis.ClusterOptions) *redis.ClusterClient {
 func (c *Cluster) Admin(addr string) *redis.Client { return c.node(addr).admin }
 
 // Log returns the log of the node at addr.
-func (c *Cluster) Log(addr string) string { return c.node(addr).log() }
+func (c *Cluster) Log(addr string) string { return c.node(addr).Log() }
 
 // Logs returns the last lines of every node's log, for a failure message.
 func (c *Cluster) Logs() string {
 	var b strings.Builder
 	for _, nd := range c.nodes {
-		lines := strings.Split(strings.TrimSpace(nd.log()), "\n")
-		fmt.Fprintf(&b, "--- %s (last lines)\n%s\n", nd.addr(), strings.Join(lines[max(0, len(lines)-15):], "\n"))
+		lines := strings.Split(strings.TrimSpace(nd.Log()), "\n")
+		fmt.Fprintf(&b, "--- %s (last lines)\n%s\n", nd.Addr(), strings.Join(lines[max(0, len(lines)-15):], "\n"))
 	}
 	return b.String()
 }
 
-func (c *Cluster) node(addr string) *clusterNode {
+func (c *Cluster) node(addr string) *Redis {
 	c.t.Helper()
 	for _, nd := range c.nodes {
-		if nd.addr() == addr {
+		if nd.Addr() == addr {
 			return nd
 		}
 	}
@@ -221,11 +221,6 @@ func (c *Cluster) runCLI(d time.Duration, args ...string) string {
 
 func (c *Cluster) cleanup() {
 	for _, nd := range c.nodes {
-		if nd.running() {
-			_ = nd.kill(10 * time.Second)
-		}
-	}
-	for _, nd := range c.nodes {
-		_ = nd.admin.Close()
+		nd.cleanup()
 	}
 }

@@ -2,7 +2,6 @@ package faulttest
 
 import (
 	"context"
-	"syscall"
 	"testing"
 	"time"
 )
@@ -89,11 +88,11 @@ func TestClusterFailoverLosesWrites(t *testing.T) {
 	replica := c.ReplicasOf(primary)[0]
 	ch.sendSteadily(t, 40)
 
-	signalNode(t, c, replica, syscall.SIGSTOP)
+	c.Freeze(replica)
 	frozen := true
 	t.Cleanup(func() {
 		if frozen {
-			signalNode(t, c, replica, syscall.SIGCONT)
+			c.Thaw(replica)
 		}
 	})
 	if n, err := c.Admin(primary).ClientKillByFilter(context.Background(), "TYPE", "replica").Result(); err != nil || n != 1 {
@@ -104,7 +103,7 @@ func TestClusterFailoverLosesWrites(t *testing.T) {
 
 	killed := time.Now()
 	c.Kill(primary)
-	signalNode(t, c, replica, syscall.SIGCONT)
+	c.Thaw(replica)
 	frozen = false
 	c.WaitHealthy(30 * time.Second)
 	promoted := time.Now()
@@ -122,22 +121,5 @@ func TestClusterFailoverLosesWrites(t *testing.T) {
 		if v.Lost == 0 {
 			t.Errorf("%s: no acknowledged message lost: the promoted replica had them all, the test did not cut replication", v.Channel)
 		}
-	}
-}
-
-// signalNode sends sig to the redis-server process of the cluster node at
-// addr: SIGSTOP freezes it (its sockets stay open, it reads and answers
-// nothing), SIGCONT lets it go on. The Cluster has no call for it.
-func signalNode(t *testing.T, c *Cluster, addr string, sig syscall.Signal) {
-	t.Helper()
-	nd := c.node(addr)
-	nd.mu.Lock()
-	proc := nd.proc
-	nd.mu.Unlock()
-	if proc == nil {
-		t.Fatalf("signal %v: redis-server on %s is not running", sig, addr)
-	}
-	if err := proc.Process.Signal(sig); err != nil {
-		t.Fatalf("signal %v to redis-server on %s: %v", sig, addr, err)
 	}
 }

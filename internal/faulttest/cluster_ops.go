@@ -6,6 +6,7 @@ import (
 	"net"
 	"strconv"
 	"strings"
+	"syscall"
 	"time"
 )
 
@@ -32,15 +33,26 @@ func (c *Cluster) Kill(addr string) {
 // comes back as that replica's replica, synced.
 func (c *Cluster) Restart(addr string) {
 	c.t.Helper()
-	nd := c.node(addr)
-	if err := nd.start(); err != nil {
-		c.t.Fatal(err)
-	}
-	if err := nd.waitPing(10 * time.Second); err != nil {
-		c.t.Fatalf("redis-server on %s: %v\n%s", addr, err, nd.log())
-	}
+	c.node(addr).Start()
 	c.WaitHealthy(clusterWait)
 	c.WaitSynced(clusterWait)
+}
+
+// Freeze stops the node at addr (SIGSTOP) without killing it: its sockets
+// stay open, it reads and answers nothing, until Thaw.
+func (c *Cluster) Freeze(addr string) {
+	c.t.Helper()
+	if err := c.node(addr).signal(syscall.SIGSTOP); err != nil {
+		c.t.Fatal(err)
+	}
+}
+
+// Thaw lets the node at addr go on after Freeze (SIGCONT).
+func (c *Cluster) Thaw(addr string) {
+	c.t.Helper()
+	if err := c.node(addr).signal(syscall.SIGCONT); err != nil {
+		c.t.Fatal(err)
+	}
 }
 
 // Failover runs CLUSTER FAILOVER on the replica at replicaAddr (a manual
@@ -156,7 +168,7 @@ func (c *Cluster) waitOwner(slot int, addr string) {
 				return err
 			}
 			if owner := ownerIn(view, slot); owner != addr {
-				return fmt.Errorf("%s sees slot %d on %s, not %s", nd.addr(), slot, owner, addr)
+				return fmt.Errorf("%s sees slot %d on %s, not %s", nd.Addr(), slot, owner, addr)
 			}
 		}
 		return nil

@@ -35,7 +35,7 @@ func (c *Cluster) Nodes() []ClusterNode {
 		}
 		view, err := c.view(nd)
 		if err != nil {
-			c.t.Fatalf("CLUSTER NODES on %s: %v", nd.addr(), err)
+			c.t.Fatalf("CLUSTER NODES on %s: %v", nd.Addr(), err)
 		}
 		return view
 	}
@@ -113,22 +113,22 @@ func (c *Cluster) WaitHealthy(d time.Duration) {
 func (c *Cluster) healthy() error {
 	running := map[string]bool{}
 	for _, nd := range c.nodes {
-		running[nd.addr()] = nd.running()
+		running[nd.Addr()] = nd.running()
 	}
 	var first []string // slot -> owner, as the first running node sees it
 	for _, nd := range c.nodes {
-		if !running[nd.addr()] {
+		if !running[nd.Addr()] {
 			continue
 		}
 		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
 		info, err := nd.admin.ClusterInfo(ctx).Result()
 		cancel()
 		if err != nil {
-			return fmt.Errorf("CLUSTER INFO on %s: %w", nd.addr(), err)
+			return fmt.Errorf("CLUSTER INFO on %s: %w", nd.Addr(), err)
 		}
 		for _, want := range []string{"cluster_state:ok", "cluster_slots_assigned:16384", "cluster_slots_ok:16384"} {
 			if !strings.Contains(info, want+"\r\n") {
-				return fmt.Errorf("%s: no %s in CLUSTER INFO:\n%s", nd.addr(), want, info)
+				return fmt.Errorf("%s: no %s in CLUSTER INFO:\n%s", nd.Addr(), want, info)
 			}
 		}
 		view, err := c.view(nd)
@@ -139,7 +139,7 @@ func (c *Cluster) healthy() error {
 		for _, n := range view {
 			for _, r := range n.Slots {
 				if !running[n.Addr] || n.Failed {
-					return fmt.Errorf("%s sees slots %d-%d on %s, which is down", nd.addr(), r[0], r[1], n.Addr)
+					return fmt.Errorf("%s sees slots %d-%d on %s, which is down", nd.Addr(), r[0], r[1], n.Addr)
 				}
 				for s := r[0]; s <= r[1]; s++ {
 					owners[s] = n.Addr
@@ -150,7 +150,7 @@ func (c *Cluster) healthy() error {
 			first = owners
 		} else if !slices.Equal(owners, first) {
 			i := firstDiff(owners, first)
-			return fmt.Errorf("%s sees slot %d on %s, another node on %s", nd.addr(), i, owners[i], first[i])
+			return fmt.Errorf("%s sees slot %d on %s, another node on %s", nd.Addr(), i, owners[i], first[i])
 		}
 	}
 	if first == nil {
@@ -197,12 +197,12 @@ func (c *Cluster) WaitSynced(d time.Duration) {
 // "<id> <ip:port@cport[,hostname]> <flags> <primary id|-> <ping> <pong>
 // <epoch> <link> <slot or range>...": slots in brackets (being
 // migrated or imported) are left out.
-func (c *Cluster) view(nd *clusterNode) ([]ClusterNode, error) {
+func (c *Cluster) view(nd *Redis) ([]ClusterNode, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
 	defer cancel()
 	text, err := nd.admin.ClusterNodes(ctx).Result()
 	if err != nil {
-		return nil, fmt.Errorf("CLUSTER NODES on %s: %w", nd.addr(), err)
+		return nil, fmt.Errorf("CLUSTER NODES on %s: %w", nd.Addr(), err)
 	}
 	byID := map[string]string{}
 	var out []ClusterNode
@@ -210,7 +210,7 @@ func (c *Cluster) view(nd *clusterNode) ([]ClusterNode, error) {
 	for line := range strings.SplitSeq(strings.TrimSpace(text), "\n") {
 		f := strings.Fields(line)
 		if len(f) < 8 {
-			return nil, fmt.Errorf("CLUSTER NODES on %s: bad line %q", nd.addr(), line)
+			return nil, fmt.Errorf("CLUSTER NODES on %s: bad line %q", nd.Addr(), line)
 		}
 		addr, _, _ := strings.Cut(f[1], "@")
 		flags := strings.Split(f[2], ",")
@@ -229,7 +229,7 @@ func (c *Cluster) view(nd *clusterNode) ([]ClusterNode, error) {
 			a, err1 := strconv.Atoi(lo)
 			b, err2 := strconv.Atoi(hi)
 			if err1 != nil || err2 != nil {
-				return nil, fmt.Errorf("CLUSTER NODES on %s: bad slots %q", nd.addr(), s)
+				return nil, fmt.Errorf("CLUSTER NODES on %s: bad slots %q", nd.Addr(), s)
 			}
 			n.Slots = append(n.Slots, [2]int{a, b})
 		}
@@ -239,7 +239,7 @@ func (c *Cluster) view(nd *clusterNode) ([]ClusterNode, error) {
 	}
 	running := map[string]bool{}
 	for _, x := range c.nodes {
-		running[x.addr()] = x.running()
+		running[x.Addr()] = x.running()
 	}
 	for i := range out {
 		if !out[i].Primary {
@@ -249,7 +249,7 @@ func (c *Cluster) view(nd *clusterNode) ([]ClusterNode, error) {
 	}
 	order := map[string]int{}
 	for i, x := range c.nodes {
-		order[x.addr()] = i
+		order[x.Addr()] = i
 	}
 	slices.SortFunc(out, func(a, b ClusterNode) int { return order[a.Addr] - order[b.Addr] })
 	return out, nil

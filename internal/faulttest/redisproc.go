@@ -2,7 +2,6 @@ package faulttest
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"net"
 	"os"
@@ -11,7 +10,6 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"syscall"
 	"testing"
 	"time"
 
@@ -31,12 +29,14 @@ type RedisOptions struct {
 // Redis is a redis-server process of one test, on a free port of
 // 127.0.0.1 with its own directory. It can be stopped and started again on
 // the same port and directory; whatever runs when the test ends is killed.
+// A node of a Cluster is one too, started with the cluster's arguments.
 type Redis struct {
-	t    testing.TB
-	bin  string
-	opts RedisOptions
-	port int
-	dir  string
+	t     testing.TB
+	bin   string
+	opts  RedisOptions
+	port  int
+	dir   string
+	extra []string // server arguments after the common ones
 
 	admin *redis.Client
 	bg    sync.WaitGroup // DEBUG SLEEP calls
@@ -51,20 +51,23 @@ type Redis struct {
 // skips the test when redis-server is not installed (.ci/run installs it).
 func StartRedis(t testing.TB, opts RedisOptions) *Redis {
 	t.Helper()
-	bin := "/usr/bin/redis-server"
-	if _, err := os.Stat(bin); err != nil {
-		if bin, err = exec.LookPath("redis-server"); err != nil {
-			t.Skip("redis-server is not installed (.ci/run installs it)")
-		}
-	}
-	r := &Redis{t: t, bin: bin, opts: opts, port: chattest.FreePort(t), dir: t.TempDir()}
+	r := newRedis(t, lookTool(t, "redis-server"), opts, chattest.FreePort(t), t.TempDir(), 3*time.Second)
+	t.Cleanup(r.cleanup)
+	r.Start()
+	return r
+}
+
+// newRedis returns a Redis of bin on port, with dir, that is not started
+// yet and that nothing kills when the test ends: the caller arranges that
+// cleanup runs. Its admin client times reads and writes out after
+// timeout; extra is appended to the server's arguments.
+func newRedis(t testing.TB, bin string, opts RedisOptions, port int, dir string, timeout time.Duration, extra ...string) *Redis {
+	r := &Redis{t: t, bin: bin, opts: opts, port: port, dir: dir, extra: extra}
 	// No retries: a command to a Redis that is down fails at once.
 	r.admin = redis.NewClient(&redis.Options{
 		Addr: r.Addr(), MaxRetries: -1, DialTimeout: time.Second,
-		ReadTimeout: 3 * time.Second, WriteTimeout: 3 * time.Second, PoolSize: 4,
+		ReadTimeout: timeout, WriteTimeout: timeout, PoolSize: 4,
 	})
-	t.Cleanup(r.cleanup)
-	r.Start()
 	return r
 }
 
@@ -86,97 +89,14 @@ func (r *Redis) args() []string {
 		"--repl-diskless-sync-delay", "0", // a replica syncs at once, not after 5 s
 	}
 	if r.opts.AOF {
-		return append(a, "--appendonly", "yes", "--appendfsync", "always")
+		a = append(a, "--appendonly", "yes", "--appendfsync", "always")
+	} else {
+		a = append(a, "--appendonly", "no")
 	}
-	return append(a, "--appendonly", "no")
+	return append(a, r.extra...)
 }
 
 func (r *Redis) logFile() string { return filepath.Join(r.dir, "redis.log") }
-
-// Start starts the process (again, after Stop or Kill) and waits until it
-// answers PING, which it does only once its data is loaded.
-func (r *Redis) Start() {
-	r.t.Helper()
-	r.mu.Lock()
-	if r.proc != nil {
-		r.mu.Unlock()
-		r.t.Fatal("redis-server started twice")
-	}
-	cmd := exec.Command(r.bin, r.args()...)
-	out := &chattest.Buffer{}
-	cmd.Stdout, cmd.Stderr = out, out
-	if err := cmd.Start(); err != nil {
-		r.mu.Unlock()
-		r.t.Fatalf("start redis-server: %v", err)
-	}
-	exited := make(chan struct{})
-	go func() { _ = cmd.Wait(); close(exited) }()
-	r.proc, r.out, r.exited = cmd, out, exited
-	r.mu.Unlock()
-	if err := r.waitPing(exited, 10*time.Second); err != nil {
-		r.t.Fatalf("redis-server on %s: %v\n%s", r.Addr(), err, r.Log())
-	}
-}
-
-// waitPing polls PING (Redis announces nothing else) until it answers
-// PONG, the process exits, or d passes.
-func (r *Redis) waitPing(exited chan struct{}, d time.Duration) error {
-	return Poll(d, func() error {
-		select {
-		case <-exited:
-			return errStop{errors.New("the process exited")}
-		default:
-		}
-		ctx, cancel := context.WithTimeout(context.Background(), 500*time.Millisecond)
-		defer cancel()
-		return r.admin.Ping(ctx).Err()
-	})
-}
-
-// Stop shuts Redis down gracefully (SHUTDOWN, which syncs the AOF) and
-// waits for the process to exit.
-func (r *Redis) Stop() {
-	r.t.Helper()
-	exited := r.running()
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	_ = r.admin.Do(ctx, "SHUTDOWN").Err() // answers by closing the connection
-	r.wait(exited, "SHUTDOWN")
-}
-
-// Kill kills the process (SIGKILL), as a crash would, and waits for it.
-func (r *Redis) Kill() {
-	r.t.Helper()
-	exited := r.running()
-	r.mu.Lock()
-	_ = r.proc.Process.Signal(syscall.SIGKILL)
-	r.mu.Unlock()
-	r.wait(exited, "SIGKILL")
-}
-
-// running returns the exit channel of the running process, failing the
-// test when none runs.
-func (r *Redis) running() chan struct{} {
-	r.t.Helper()
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	if r.proc == nil {
-		r.t.Fatal("redis-server is not running")
-	}
-	return r.exited
-}
-
-func (r *Redis) wait(exited chan struct{}, how string) {
-	r.t.Helper()
-	select {
-	case <-exited:
-	case <-time.After(10 * time.Second):
-		r.t.Fatalf("redis-server still running 10s after %s\n%s", how, r.Log())
-	}
-	r.mu.Lock()
-	r.proc = nil
-	r.mu.Unlock()
-}
 
 // ReplicaOf makes this Redis a replica of addr (host:port).
 func (r *Redis) ReplicaOf(addr string) {
@@ -255,15 +175,21 @@ func (r *Redis) Log() string {
 	return early + string(b)
 }
 
-func (r *Redis) cleanup() {
-	r.mu.Lock()
-	proc, exited := r.proc, r.exited
-	r.proc = nil
-	r.mu.Unlock()
-	if proc != nil {
-		_ = proc.Process.Signal(syscall.SIGKILL)
-		<-exited
+// lookTool returns the path of a Redis tool, skipping the test when it is
+// not installed.
+func lookTool(t testing.TB, name string) string {
+	t.Helper()
+	if bin := "/usr/bin/" + name; fileExists(bin) {
+		return bin
 	}
-	r.bg.Wait()
-	_ = r.admin.Close()
+	bin, err := exec.LookPath(name)
+	if err != nil {
+		t.Skipf("%s is not installed (.ci/run installs redis-server, which brings redis-cli)", name)
+	}
+	return bin
+}
+
+func fileExists(p string) bool {
+	_, err := os.Stat(p)
+	return err == nil
 }
