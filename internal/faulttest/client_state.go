@@ -101,8 +101,18 @@ func (c *Client) liveSession() (*session, <-chan struct{}) {
 	return c.sess, c.changed
 }
 
-func (c *Client) setOutstanding(clientID string) {
+// setOutstanding records clientID as the send in flight, unless it is
+// acknowledged already (a rejoin's page may have just brought it back,
+// after sendLoop looked): then it reports false and nothing is sent. The
+// server stores and sends nothing for a clientID it has, so a resend would
+// wait its SendTimeout. Acknowledgements are taken under c.mu too: one that
+// comes after this finds the outstanding send and tells its outcome.
+func (c *Client) setOutstanding(clientID string) bool {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	if c.f.isAcked(clientID) {
+		return false
+	}
 	c.outstanding = clientID
+	return true
 }

@@ -111,7 +111,9 @@ func (c *Client) sendOnce(s *session, p *pendingSend) {
 			drained = true
 		}
 	}
-	c.setOutstanding(p.clientID)
+	if !c.setOutstanding(p.clientID) {
+		return
+	}
 	start := time.Now()
 	err := s.send("channelMessage", map[string]any{"recipientUUID": f.cfg.Recipient, "message": p.text, "clientID": p.clientID})
 	f.mu.Lock()
