@@ -1,6 +1,9 @@
 package chatcore
 
-import "strconv"
+import (
+	"strconv"
+	"strings"
+)
 
 // Redis Cluster puts a key in slot CRC16(hash tag) mod 16384; a primary
 // serves a range of slots (with N primaries, usually N even ranges). The
@@ -38,21 +41,12 @@ func spreadTags(family string) [Buckets]string {
 // KeySlot is the Redis Cluster slot of a key (of its hash tag, when it has
 // one), as CLUSTER KEYSLOT computes it.
 func KeySlot(key string) int {
-	if i := indexByte(key, '{'); i >= 0 {
-		if j := indexByte(key[i+1:], '}'); j > 0 {
+	if i := strings.IndexByte(key, '{'); i >= 0 {
+		if j := strings.IndexByte(key[i+1:], '}'); j > 0 {
 			key = key[i+1 : i+1+j]
 		}
 	}
 	return int(crc16(key) % clusterSlots)
-}
-
-func indexByte(s string, c byte) int {
-	for i := 0; i < len(s); i++ {
-		if s[i] == c {
-			return i
-		}
-	}
-	return -1
 }
 
 // crc16 is CRC-16/XMODEM (polynomial 0x1021, initial value 0), the

@@ -21,27 +21,44 @@ type Stats struct {
 func (f *Fleet) Stats() Stats {
 	s := Stats{ClientStats: ClientStats{CloseCodes: map[int]int{}, Errors: map[int]int{}}}
 	for _, c := range f.Clients() {
-		st := c.Stats()
 		s.Clients++
-		s.Received += st.Received
-		s.Duplicates += st.Duplicates
-		s.Conflicts += st.Conflicts
-		s.Stale += st.Stale
-		s.Gaps += st.Gaps
-		s.Reconnects += st.Reconnects
-		s.Resets += st.Resets
-		s.SessionsLost += st.SessionsLost
-		for k, v := range st.CloseCodes {
-			s.CloseCodes[k] += v
-		}
-		for k, v := range st.Errors {
-			s.Errors[k] += v
-		}
+		s.ClientStats.add(c.Stats())
 	}
 	f.mu.Lock()
 	s.Latency, s.Acked, s.StoredTwice = f.lat, len(f.order), slices.Clone(f.twice)
 	f.mu.Unlock()
 	return s
+}
+
+// add adds st's counters to s (whose maps must be made).
+func (s *ClientStats) add(st ClientStats) {
+	s.Received += st.Received
+	s.Duplicates += st.Duplicates
+	s.Conflicts += st.Conflicts
+	s.Stale += st.Stale
+	s.Gaps += st.Gaps
+	s.Reconnects += st.Reconnects
+	s.Resets += st.Resets
+	s.SessionsLost += st.SessionsLost
+	for k, v := range st.CloseCodes {
+		s.CloseCodes[k] += v
+	}
+	for k, v := range st.Errors {
+		s.Errors[k] += v
+	}
+}
+
+// Add adds the counters of st (another fleet's) to s: sums, and the
+// slowest of the slowest times.
+func (s *Stats) Add(st Stats) {
+	s.ClientStats.add(st.ClientStats)
+	s.Clients += st.Clients
+	s.Acked += st.Acked
+	s.Sends += st.Sends
+	s.Hangs += st.Hangs
+	s.Abandoned += st.Abandoned
+	s.MaxAck, s.MaxError = max(s.MaxAck, st.MaxAck), max(s.MaxError, st.MaxError)
+	s.StoredTwice = append(s.StoredTwice, st.StoredTwice...)
 }
 
 // Summary is the fleet's counters in one line, for the test's log.

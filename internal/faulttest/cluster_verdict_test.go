@@ -137,27 +137,7 @@ func quietest(acks []Ack, fault time.Time) (gap, from, to time.Duration) {
 func (cc *chatChannel) stats() Stats {
 	s := Stats{ClientStats: ClientStats{CloseCodes: map[int]int{}, Errors: map[int]int{}}}
 	for _, f := range cc.fleets {
-		st := f.Stats()
-		s.Clients += st.Clients
-		s.Acked += st.Acked
-		s.Received += st.Received
-		s.Duplicates += st.Duplicates
-		s.Conflicts += st.Conflicts
-		s.Stale += st.Stale
-		s.Gaps += st.Gaps
-		s.Reconnects += st.Reconnects
-		s.Resets += st.Resets
-		s.SessionsLost += st.SessionsLost
-		s.Sends += st.Sends
-		s.Hangs += st.Hangs
-		s.Abandoned += st.Abandoned
-		s.MaxAck, s.MaxError = max(s.MaxAck, st.MaxAck), max(s.MaxError, st.MaxError)
-		for k, n := range st.CloseCodes {
-			s.CloseCodes[k] += n
-		}
-		for k, n := range st.Errors {
-			s.Errors[k] += n
-		}
+		s.Add(f.Stats())
 	}
 	return s
 }
