@@ -55,14 +55,14 @@ func (s *Store) MigrateUsers(ctx context.Context) (int, error) {
 		if err != nil {
 			return n, fmt.Errorf("migrate users: %w", err)
 		}
+		batch := make([]legacyAccount, 0, len(kv)/2)
 		for i := 0; i+1 < len(kv); i += 2 {
-			copied, err := s.copyLegacy(ctx, kv[i], kv[i+1])
-			if err != nil {
-				return n, fmt.Errorf("migrate users: %w", err)
-			}
-			if copied {
-				n++
-			}
+			batch = append(batch, legacyAccount{key: kv[i], id: kv[i+1]})
+		}
+		copied, err := s.copyLegacy(ctx, batch...)
+		n += copied
+		if err != nil {
+			return n, fmt.Errorf("migrate users: %w", err)
 		}
 		if cursor = next; cursor == 0 {
 			break
@@ -82,8 +82,12 @@ func (s *Store) adoptLegacyName(ctx context.Context, key string) (string, error)
 	if err != nil {
 		return "", err
 	}
-	if _, err := s.copyLegacy(ctx, key, id); err != nil {
+	n, err := s.copyLegacy(ctx, legacyAccount{key, id})
+	if err != nil {
 		return "", err
+	}
+	if n == 0 {
+		return "", redis.Nil // no record: a creation the old layout never finished
 	}
 	return id, nil
 }
@@ -102,33 +106,49 @@ func (s *Store) adoptLegacyUser(ctx context.Context, id string) (string, error) 
 	if err != nil {
 		return "", fmt.Errorf("old account %s: %w", id, err)
 	}
-	if _, err := s.copyLegacy(ctx, key, id); err != nil {
+	if _, err := s.copyLegacy(ctx, legacyAccount{key, id}); err != nil {
 		return "", err
 	}
 	return name, nil
 }
 
-// copyLegacy copies the old layout's account id, of the normalised
-// username key, into the buckets. Copying again is harmless, and a name
-// that a new account took meanwhile stays that account's. It reports
-// whether there was an account to copy.
-func (s *Store) copyLegacy(ctx context.Context, key, id string) (bool, error) {
-	rec, err := s.rdb.HGetAll(ctx, s.keys.legacyUser(id)).Result()
-	if err != nil {
-		return false, err
-	}
-	name := rec["username"]
-	if name == "" || rec["password"] == "" {
-		return false, nil // no record: an account the old layout never finished
-	}
-	b := UserBucket(id)
+// legacyAccount is an account of the old layout: its normalised username
+// and its ID.
+type legacyAccount struct{ key, id string }
+
+// copyLegacy copies accounts of the old layout into the buckets, in two
+// round trips (the records, then the copies). Copying again is harmless,
+// and a name that a new account took meanwhile stays that account's. It
+// returns how many accounts had a record to copy.
+func (s *Store) copyLegacy(ctx context.Context, accounts ...legacyAccount) (int, error) {
 	pipe := s.rdb.Pipeline()
-	pipe.HSet(ctx, s.keys.User(id), "username", name, "password", rec["password"], "created", rec["created"])
-	pipe.HSet(ctx, s.keys.UserNames(b), id, name)
-	pipe.ZAdd(ctx, s.keys.UsersSorted(b), redis.Z{Member: sortMember(name, id)})
-	pipe.HSetNX(ctx, s.keys.UserByName(key), key, id)
-	if _, err := pipe.Exec(ctx); err != nil {
-		return false, err
+	recs := make([]*redis.MapStringStringCmd, len(accounts))
+	for i, a := range accounts {
+		recs[i] = pipe.HGetAll(ctx, s.keys.legacyUser(a.id))
 	}
-	return true, nil
+	if _, err := pipe.Exec(ctx); err != nil {
+		return 0, err
+	}
+	n := 0
+	pipe = s.rdb.Pipeline()
+	for i, a := range accounts {
+		rec := recs[i].Val()
+		name := rec["username"]
+		if name == "" || rec["password"] == "" {
+			continue // no record: an account the old layout never finished
+		}
+		b := UserBucket(a.id)
+		pipe.HSet(ctx, s.keys.User(a.id), "username", name, "password", rec["password"], "created", rec["created"])
+		pipe.HSet(ctx, s.keys.UserNames(b), a.id, name)
+		pipe.ZAdd(ctx, s.keys.UsersSorted(b), redis.Z{Member: sortMember(name, a.id)})
+		pipe.HSetNX(ctx, s.keys.UserByName(a.key), a.key, a.id)
+		n++
+	}
+	if n == 0 {
+		return 0, nil
+	}
+	if _, err := pipe.Exec(ctx); err != nil {
+		return 0, err
+	}
+	return n, nil
 }

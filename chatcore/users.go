@@ -33,6 +33,12 @@ func (s *Store) SignUpFrom(ctx context.Context, from netip.Addr, username, passw
 			return User{}, err
 		}
 	}
+	switch _, err := s.adoptLegacyName(ctx, key); {
+	case err == nil:
+		return User{}, ErrUsernameTaken // taken in the single-slot layout
+	case !errors.Is(err, redis.Nil):
+		return User{}, fmt.Errorf("sign up: %w", err)
+	}
 	u, created, err := s.createUser(ctx, from, display, key, password)
 	if err != nil {
 		return User{}, err
@@ -128,7 +134,8 @@ func checkCredentials(username, password string) (display, key string, err error
 }
 
 // createUser hashes the password and runs the create script. created is
-// false, and the user is the existing one, when the name was taken.
+// false, and the user is the existing one, when the name was taken. The
+// callers have looked the name up in the single-slot layout already.
 func (s *Store) createUser(ctx context.Context, from netip.Addr, display, key, password string) (u User, created bool, err error) {
 	var hash []byte
 	if err := s.hash(from, func() (err error) {
@@ -136,12 +143,6 @@ func (s *Store) createUser(ctx context.Context, from netip.Addr, display, key, p
 		return err
 	}); err != nil {
 		return User{}, false, fmt.Errorf("hash password: %w", err)
-	}
-	switch id, err := s.adoptLegacyName(ctx, key); {
-	case err == nil:
-		return User{UUID: id, Username: display}, false, nil // taken in the single-slot layout
-	case !errors.Is(err, redis.Nil):
-		return User{}, false, fmt.Errorf("create user: %w", err)
 	}
 	id := NewUserID(key) // in the bucket of the name: one slot for the script
 	b := UserBucket(id)
