@@ -27,17 +27,6 @@ func (c *Cluster) Kill(addr string) {
 	}
 }
 
-// Restart starts the node at addr again after Kill, on the same port and
-// with its nodes.conf (its ID and epochs; its data is gone), and waits
-// until it has rejoined: a former primary whose slots a replica took
-// comes back as that replica's replica, synced.
-func (c *Cluster) Restart(addr string) {
-	c.t.Helper()
-	c.node(addr).Start()
-	c.WaitHealthy(clusterWait)
-	c.WaitSynced(clusterWait)
-}
-
 // Freeze stops the node at addr (SIGSTOP) without killing it: its sockets
 // stay open, it reads and answers nothing, until Thaw.
 func (c *Cluster) Freeze(addr string) {
